@@ -1,0 +1,133 @@
+// Package controller holds the two reconcilers. They orchestrate only: every engine
+// decision comes from a provider (a CUE engine) and every admission decision from
+// the policy set.
+package controller
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/apply"
+	"dbaas.io/operator/internal/provider"
+)
+
+// DatabaseClusterReconciler renders a DatabaseCluster's children with its engine,
+// applies them, and maps their status back.
+type DatabaseClusterReconciler struct {
+	client.Client
+	// Providers returns the engine of a cluster.
+	Providers *provider.Factory
+	// Policy gates the cluster and its rendered objects before anything is applied;
+	// nil allows everything.
+	Policy ClusterPolicy
+	// Recorder emits Events on the DatabaseCluster.
+	Recorder events.EventRecorder
+	// Applier writes children with server-side apply.
+	Applier *apply.Applier
+	// RetryInterval is how soon an unmet precondition is checked again.
+	RetryInterval time.Duration
+}
+
+// +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one DatabaseCluster's children to what its engine renders.
+func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	cluster := &dbaasv1.DatabaseCluster{}
+	if err := r.Get(ctx, req.NamespacedName, cluster); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	s := &clusterScope{cluster: cluster, original: cluster.DeepCopy()}
+
+	if !cluster.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, s)
+	}
+	if !controllerutil.ContainsFinalizer(cluster, dbaasv1.Finalizer) {
+		patch := client.MergeFrom(cluster.DeepCopy())
+		controllerutil.AddFinalizer(cluster, dbaasv1.Finalizer)
+		if err := r.Patch(ctx, cluster, patch); err != nil {
+			return ctrl.Result{}, err
+		}
+		s.original.Finalizers = cluster.Finalizers
+	}
+
+	result, err := runPhases(ctx, s, r.loadEngine, r.prepare, r.observe, r.checkPaused, r.render, r.checkPolicy, r.apply, r.prune)
+	if r.retryLater(s) {
+		result = shortest(result, ctrl.Result{RequeueAfter: r.RetryInterval})
+	}
+	statusErr := r.writeStatus(ctx, s)
+	return result, errors.Join(err, statusErr)
+}
+
+// phase is one step of a reconcile. A phase that cannot go on calls s.halt.
+type phase func(ctx context.Context, s *clusterScope) (ctrl.Result, error)
+
+// runPhases runs the phases in order until one halts or fails, and keeps the
+// shortest requeue any of them asked for.
+func runPhases(ctx context.Context, s *clusterScope, phases ...phase) (ctrl.Result, error) {
+	var result ctrl.Result
+	for _, p := range phases {
+		r, err := p(ctx, s)
+		result = shortest(result, r)
+		if err != nil {
+			return result, err
+		}
+		if s.halted() {
+			break
+		}
+	}
+	return result, nil
+}
+
+// shortest combines two results, keeping the earliest requeue.
+func shortest(a, b ctrl.Result) ctrl.Result {
+	switch {
+	case a.RequeueAfter == 0:
+		return b
+	case b.RequeueAfter == 0:
+		return a
+	case b.RequeueAfter < a.RequeueAfter:
+		return b
+	}
+	return a
+}
+
+// retryLater says whether the reconcile stopped on something that changes without
+// an event the controller watches (a precondition).
+func (r *DatabaseClusterReconciler) retryLater(s *clusterScope) bool {
+	return s.halted() && s.reconciled.reason == dbaasv1.PreconditionNotMetReason
+}
+
+// SetupWithManager watches DatabaseClusters and every child kind of the loaded
+// engines whose CRD is installed. Kinds without a CRD are logged and skipped, so one
+// missing child operator does not stop the others' engines.
+func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []schema.GroupVersionKind) error {
+	b := ctrl.NewControllerManagedBy(mgr).
+		For(&dbaasv1.DatabaseCluster{}).
+		Named("databasecluster")
+	log := mgr.GetLogger().WithName("databasecluster")
+	for _, gvk := range kinds {
+		if _, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
+			log.Info("not watching a child kind: its CRD is not installed", "kind", gvk.String(), "reason", err.Error())
+			continue
+		}
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(gvk)
+		b = b.Watches(u, handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &dbaasv1.DatabaseCluster{}, handler.OnlyControllerOwner()))
+	}
+	return b.Complete(r)
+}

@@ -1,0 +1,179 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/apply"
+	"dbaas.io/operator/internal/provider"
+)
+
+// loadEngine finds the cluster's engine.
+func (r *DatabaseClusterReconciler) loadEngine(_ context.Context, s *clusterScope) (ctrl.Result, error) {
+	p, err := r.Providers.Get(s.cluster.Spec.Engine)
+	if err != nil {
+		s.halt(dbaasv1.EngineNotFoundReason, err.Error())
+		return ctrl.Result{}, nil
+	}
+	s.provider = p
+	return ctrl.Result{}, nil
+}
+
+// prepare reads what the engine requires and checks its preconditions.
+func (r *DatabaseClusterReconciler) prepare(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
+	prepared, err := s.provider.PreReconcileHook(ctx, r.Client, s.cluster)
+	if err != nil {
+		s.halt(dbaasv1.RenderFailedReason, err.Error())
+		return ctrl.Result{}, nil
+	}
+	s.prepared = prepared
+	if len(prepared.Unmet) > 0 {
+		var msgs []string
+		for _, u := range prepared.Unmet {
+			msgs = append(msgs, fmt.Sprintf("%s: %s", u.Name, u.Message))
+		}
+		s.halt(dbaasv1.PreconditionNotMetReason, strings.Join(msgs, "; "))
+	}
+	return ctrl.Result{}, nil
+}
+
+// observe lists the children the cluster controls now. It runs even when a
+// precondition halted the reconcile, so status still reflects the children.
+func (r *DatabaseClusterReconciler) observe(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
+	observed, err := apply.Owned(ctx, r.Client, provider.Kinds(s.provider), s.cluster.Namespace,
+		map[string]string{dbaasv1.ClusterLabel: s.cluster.Name}, s.cluster.UID)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	s.observed = observed
+	return ctrl.Result{}, nil
+}
+
+// checkPaused leaves the children alone while spec.paused is set.
+func (r *DatabaseClusterReconciler) checkPaused(_ context.Context, s *clusterScope) (ctrl.Result, error) {
+	if s.cluster.Spec.Paused {
+		s.halt(dbaasv1.PausedReason, "spec.paused is set: the operator does not change the children")
+	}
+	return ctrl.Result{}, nil
+}
+
+// render evaluates the engine's stages in order.
+func (r *DatabaseClusterReconciler) render(_ context.Context, s *clusterScope) (ctrl.Result, error) {
+	applier, err := s.provider.GetApplier(s.prepared)
+	if err == nil {
+		for _, stage := range []func() error{applier.Metadata, applier.Engine, applier.Proxy, applier.Monitoring, applier.Scheduling, applier.Backup, applier.DataSource} {
+			if err = stage(); err != nil {
+				break
+			}
+		}
+	}
+	if err == nil {
+		s.result, err = applier.GetResult()
+	}
+	if err != nil {
+		s.halt(dbaasv1.RenderFailedReason, "the engine failed to render, children are untouched: "+err.Error())
+		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeWarning, dbaasv1.RenderFailedReason, "Render", "%s", err.Error())
+	}
+	return ctrl.Result{}, nil
+}
+
+// checkPolicy runs the cluster policy over the cluster and the rendered objects.
+func (r *DatabaseClusterReconciler) checkPolicy(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
+	if r.Policy == nil {
+		return ctrl.Result{}, nil
+	}
+	var rendered []map[string]any
+	for _, o := range s.result.Objects {
+		rendered = append(rendered, o.Object.Object)
+	}
+	msgs, err := r.Policy.Denials(ctx, s.cluster, s.provider.Engine(), rendered)
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("cannot evaluate the cluster policy: %w", err)
+	}
+	if len(msgs) > 0 {
+		msg := "the policy denies the cluster, children are untouched: " + strings.Join(msgs, "; ")
+		s.halt(dbaasv1.PolicyDeniedReason, msg)
+		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeWarning, dbaasv1.PolicyDeniedReason, "Policy", "%s", msg)
+	}
+	return ctrl.Result{}, nil
+}
+
+// apply writes each rendered object with server-side apply, owned by the cluster.
+func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
+	byRef := map[apply.Ref]*unstructured.Unstructured{}
+	for _, o := range s.observed {
+		byRef[apply.RefOf(o)] = o
+	}
+	var written []string
+	for _, o := range s.result.Objects {
+		desired := r.child(s.cluster, o.Key, o.Object)
+		wrote, err := r.Applier.Apply(ctx, desired, byRef[apply.RefOf(desired)])
+		if err != nil {
+			s.halt(dbaasv1.ApplyFailedReason, err.Error())
+			r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeWarning, dbaasv1.ApplyFailedReason, "Apply", "%s", err.Error())
+			return ctrl.Result{}, nil
+		}
+		if wrote {
+			written = append(written, apply.RefOf(desired).String())
+		}
+	}
+	if len(written) > 0 {
+		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeNormal, dbaasv1.AppliedReason, "Apply", "applied %s", strings.Join(written, ", "))
+	}
+	return ctrl.Result{}, nil
+}
+
+// child is a rendered object as it is applied: in the cluster's namespace, labelled
+// and annotated for the operator to find it, and controlled by the cluster.
+func (r *DatabaseClusterReconciler) child(cluster *dbaasv1.DatabaseCluster, key string, rendered *unstructured.Unstructured) *unstructured.Unstructured {
+	u := rendered.DeepCopy()
+	u.SetNamespace(cluster.Namespace)
+	labels := u.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[dbaasv1.ClusterLabel] = cluster.Name
+	labels[dbaasv1.EngineLabel] = cluster.Spec.Engine
+	labels[dbaasv1.ManagedByLabel] = "dbaas-operator"
+	u.SetLabels(labels)
+	annotations := u.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[dbaasv1.KeyAnnotation] = key
+	u.SetAnnotations(annotations)
+	u.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(cluster, dbaasv1.GroupVersion.WithKind("DatabaseCluster"))})
+	return u
+}
+
+// prune deletes the children the engine no longer renders.
+func (r *DatabaseClusterReconciler) prune(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
+	keep := map[apply.Ref]bool{}
+	for _, o := range s.result.Objects {
+		keep[apply.RefOf(o.Object)] = true
+	}
+	deleted, err := r.Applier.Prune(ctx, s.observed, keep)
+	if len(deleted) > 0 {
+		var names []string
+		for _, d := range deleted {
+			names = append(names, d.String())
+		}
+		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeNormal, "Pruned", "Prune", "deleted %s: the engine no longer renders it", strings.Join(names, ", "))
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	s.reconciled = &outcome{ok: true, reason: dbaasv1.AppliedReason, message: fmt.Sprintf("%d objects rendered by engine %s and applied", len(s.result.Objects), s.provider.Name())}
+	return ctrl.Result{}, nil
+}
+
+// clientObject is a convenience for the status writer.
+var _ client.Object = &dbaasv1.DatabaseCluster{}

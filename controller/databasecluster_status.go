@@ -1,0 +1,69 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+)
+
+// writeStatus is the one status write of a reconcile: it maps the children with the
+// engine, adds the Reconciled condition, and patches only when something changed.
+// A conflict is returned as an error so the request is retried with fresh data.
+func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterScope) error {
+	status := &s.cluster.Status
+	generation := s.cluster.Generation
+	if s.provider != nil && s.prepared != nil {
+		mapped, err := s.provider.Status(s.prepared, s.observed)
+		if err != nil {
+			s.halt(dbaasv1.StatusMappingFailedReason, err.Error())
+		} else {
+			conditions := status.Conditions
+			*status = mapped.DatabaseClusterStatus
+			status.Conditions = conditions
+			for _, c := range mapped.Conditions {
+				c.ObservedGeneration = generation
+				meta.SetStatusCondition(&status.Conditions, c)
+			}
+		}
+	}
+	if s.result != nil {
+		status.Version = s.result.Resolved.Version
+		status.Image = s.result.Resolved.Image
+	} else {
+		status.Version, status.Image = s.original.Status.Version, s.original.Status.Image
+	}
+	if status.Instances > 0 || status.ReadyInstances > 0 {
+		status.Ready = fmt.Sprintf("%d/%d", status.ReadyInstances, status.Instances)
+	}
+	reconciled := metav1.Condition{Type: dbaasv1.ReconciledCondition, Status: metav1.ConditionTrue, ObservedGeneration: generation}
+	if o := s.reconciled; o != nil {
+		reconciled.Reason, reconciled.Message = o.reason, o.message
+		if !o.ok {
+			reconciled.Status = metav1.ConditionFalse
+		}
+	} else {
+		reconciled.Status, reconciled.Reason, reconciled.Message = metav1.ConditionUnknown, "Reconciling", "the reconcile did not finish"
+	}
+	meta.SetStatusCondition(&status.Conditions, reconciled)
+	if s.provider == nil {
+		meta.SetStatusCondition(&status.Conditions, metav1.Condition{Type: dbaasv1.ReadyCondition, Status: metav1.ConditionFalse,
+			Reason: reconciled.Reason, Message: reconciled.Message, ObservedGeneration: generation})
+		status.Phase = dbaasv1.PhaseFailed
+	}
+	status.ObservedGeneration = generation
+
+	if equality.Semantic.DeepEqual(s.original.Status, *status) {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(s.original, client.MergeFromWithOptimisticLock{})
+	if err := r.Status().Patch(ctx, s.cluster, patch); err != nil {
+		return fmt.Errorf("cannot write the status of %s: %w", s.cluster.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Owned lists the objects of the given kinds in namespace that carry the labels and
+// whose controller is owner.
+func Owned(ctx context.Context, c client.Reader, kinds []schema.GroupVersionKind, namespace string, labels map[string]string, owner types.UID) ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
+	for _, gvk := range kinds {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		if err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels(labels)); err != nil {
+			return nil, fmt.Errorf("cannot list %s: %w", gvk.Kind, err)
+		}
+		for i := range list.Items {
+			item := &list.Items[i]
+			if ref := controllerOf(item); ref != nil && ref.UID == owner {
+				out = append(out, item)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Prune deletes the objects of observed that are not in keep (by ObjectKey of kind).
+// It returns what it deleted.
+func (a *Applier) Prune(ctx context.Context, observed []*unstructured.Unstructured, keep map[Ref]bool) ([]Ref, error) {
+	var deleted []Ref
+	var errs []error
+	for _, o := range observed {
+		ref := RefOf(o)
+		if keep[ref] {
+			continue
+		}
+		if err := a.Client.Delete(ctx, o, client.Preconditions{UID: ptr(o.GetUID())}); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("cannot prune %s: %w", ref, err))
+			continue
+		}
+		a.Forget(o.GetUID())
+		deleted = append(deleted, ref)
+	}
+	return deleted, errors.Join(errs...)
+}
+
+// Ref identifies an object within one namespace.
+type Ref struct {
+	Kind string
+	Name string
+}
+
+func (r Ref) String() string { return r.Kind + "/" + r.Name }
+
+// RefOf returns the Ref of u.
+func RefOf(u *unstructured.Unstructured) Ref {
+	return Ref{Kind: u.GroupVersionKind().GroupKind().String(), Name: u.GetName()}
+}
+
+func controllerOf(u *unstructured.Unstructured) *struct{ UID types.UID } {
+	for _, ref := range u.GetOwnerReferences() {
+		if ref.Controller != nil && *ref.Controller {
+			return &struct{ UID types.UID }{UID: ref.UID}
+		}
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,23 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+
+	"dbaas.io/operator/internal/render"
+)
+
+// Factory returns the Provider of an engine by name, from the engines loaded now.
+type Factory struct {
+	Registry *render.Registry
+}
+
+// Get returns the provider of the named engine, or an error listing the engines
+// that exist.
+func (f *Factory) Get(name string) (Provider, error) {
+	e, ok := f.Registry.Get(name)
+	if !ok {
+		return nil, fmt.Errorf("engine %q is not loaded; loaded engines: %s", name, strings.Join(f.Registry.Names(), ", "))
+	}
+	return &cueProvider{engine: e}, nil
+}

@@ -1,0 +1,81 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+)
+
+// ClusterInput is the cluster as an engine sees it: identity, labels, annotations
+// and spec. Server-set metadata and status are left out so they never change a render.
+func ClusterInput(cluster *dbaasv1.DatabaseCluster) (map[string]any, error) {
+	spec, err := toMap(cluster.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode the spec of %s: %w", cluster.Name, err)
+	}
+	meta := map[string]any{"name": cluster.Name, "namespace": cluster.Namespace}
+	if len(cluster.Labels) > 0 {
+		meta["labels"] = cluster.Labels
+	}
+	if a := userAnnotations(cluster.Annotations); len(a) > 0 {
+		meta["annotations"] = a
+	}
+	return map[string]any{
+		"apiVersion": dbaasv1.GroupVersion.String(),
+		"kind":       "DatabaseCluster",
+		"metadata":   meta,
+		"spec":       spec,
+	}, nil
+}
+
+// userAnnotations drops annotations tools write for themselves.
+func userAnnotations(in map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range in {
+		if k == "kubectl.kubernetes.io/last-applied-configuration" {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// observedInput is a child as an engine sees it: managed fields dropped and, for
+// Secrets, values blanked so secret data never enters an evaluation.
+func observedInput(u *unstructured.Unstructured) map[string]any {
+	obj := u.DeepCopy().Object
+	if meta, ok := obj["metadata"].(map[string]any); ok {
+		delete(meta, "managedFields")
+	}
+	if u.GetAPIVersion() == "v1" && u.GetKind() == "Secret" {
+		for _, field := range []string{"data", "stringData"} {
+			if data, ok := obj[field].(map[string]any); ok {
+				for k := range data {
+					data[k] = ""
+				}
+			}
+		}
+	}
+	return obj
+}
+
+func toMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// keyOf returns the engine key of a child, from the annotation the controller set.
+func keyOf(u *unstructured.Unstructured) string {
+	return strings.TrimSpace(u.GetAnnotations()[dbaasv1.KeyAnnotation])
+}

@@ -1,0 +1,75 @@
+// Package provider is the seam between the generic controllers and an engine. The
+// controllers call these interfaces; the one implementation evaluates a CUE engine
+// package, so no engine knowledge lives in Go.
+package provider
+
+import (
+	"context"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/render"
+)
+
+// Provider is one engine as the controllers see it.
+type Provider interface {
+	// Name is the spec.engine value of the engine.
+	Name() string
+	// Engine is the compiled engine, for its catalog, kinds and digest.
+	Engine() *render.Engine
+	// PreReconcileHook reads the objects the engine requires and evaluates its
+	// preconditions. Unmet preconditions are returned, not errors: the controller
+	// reports them and retries.
+	PreReconcileHook(ctx context.Context, c client.Reader, cluster *dbaasv1.DatabaseCluster) (*Prepared, error)
+	// GetApplier starts a render of the prepared cluster, stage by stage.
+	GetApplier(p *Prepared) (Applier, error)
+	// Status maps the observed children onto the cluster's status.
+	Status(p *Prepared, observed []*unstructured.Unstructured) (*Status, error)
+	// Cleanup deletes or orphans the children when the cluster is deleted, as
+	// spec.deletionPolicy says. It returns how many children are still there.
+	Cleanup(ctx context.Context, c client.Client, p *Prepared, observed []*unstructured.Unstructured) (int, error)
+	// Operations returns the engine's day-2 operations.
+	Operations() OperationsHandler
+}
+
+// Applier renders the child objects one stage at a time, then returns them all.
+type Applier interface {
+	Metadata() error
+	Engine() error
+	Proxy() error
+	Monitoring() error
+	Scheduling() error
+	Backup() error
+	DataSource() error
+	GetResult() (*render.Result, error)
+}
+
+// OperationsHandler is the engine's set of day-2 operations.
+type OperationsHandler interface {
+	// Types lists the OpsRequest types the engine defines.
+	Types() []string
+}
+
+// Prepared is a cluster ready to render: its engine input, with what the engine
+// required already looked up.
+type Prepared struct {
+	Cluster *dbaasv1.DatabaseCluster
+	Input   render.Input
+	// Unmet are the preconditions that do not hold.
+	Unmet []render.Precondition
+}
+
+// Status is what the engine's status mapping reports.
+type Status struct {
+	dbaasv1.DatabaseClusterStatus
+	// Conditions are the engine's Ready, Progressing and Degraded conditions, without
+	// times; the controller stamps them.
+	Conditions []metav1.Condition
+}
+
+// Kinds returns the child kinds of an engine.
+func Kinds(p Provider) []schema.GroupVersionKind { return p.Engine().Kinds }

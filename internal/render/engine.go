@@ -1,0 +1,76 @@
+package render
+
+import (
+	"sync"
+
+	"cuelang.org/go/cue"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Stage is one applier stage of an engine.
+type Stage string
+
+// The applier stages, in the order their objects are unified.
+const (
+	StageMetadata   Stage = "metadata"
+	StageEngine     Stage = "engine"
+	StageProxy      Stage = "proxy"
+	StageMonitoring Stage = "monitoring"
+	StageScheduling Stage = "scheduling"
+	StageBackup     Stage = "backup"
+	StageDataSource Stage = "dataSource"
+)
+
+// Stages lists the applier stages in evaluation order.
+var Stages = []Stage{StageMetadata, StageEngine, StageProxy, StageMonitoring, StageScheduling, StageBackup, StageDataSource}
+
+// Version is one entry of an engine's catalog.
+type Version struct {
+	Name    string `json:"-"`
+	Image   string `json:"image"`
+	Default bool   `json:"default,omitempty"`
+}
+
+// Engine is one compiled engine package. It is immutable once loaded, except for its
+// memo of recent renders; all CUE evaluation is serialised by mu because a cue.Context
+// is not safe for concurrent use.
+type Engine struct {
+	// Name is the spec.engine value that selects the engine.
+	Name string
+	// Digest is the sha256 of the package's files; equal digests mean equal engines.
+	Digest string
+	// Source says where the engine came from: "embedded" or a directory.
+	Source string
+	// Versions is the catalog, sorted by version.
+	Versions []Version
+	// DefaultVersion is the catalog's default.
+	DefaultVersion string
+	// Kinds are the child kinds the engine may render.
+	Kinds []schema.GroupVersionKind
+	// Operations are the OpsRequest types the engine defines, sorted.
+	Operations []string
+
+	mu    sync.Mutex
+	ctx   *cue.Context
+	value cue.Value
+	memo  *memo
+}
+
+// HasVersion reports whether v is in the catalog.
+func (e *Engine) HasVersion(v string) bool {
+	for _, c := range e.Versions {
+		if c.Name == v {
+			return true
+		}
+	}
+	return false
+}
+
+// VersionNames lists the catalog's versions.
+func (e *Engine) VersionNames() []string {
+	names := make([]string, 0, len(e.Versions))
+	for _, c := range e.Versions {
+		names = append(names, c.Name)
+	}
+	return names
+}

@@ -1,0 +1,58 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"cuelang.org/go/cue"
+)
+
+// Input is what the operator fills into an engine's `input` before evaluating it.
+type Input struct {
+	// Cluster is the DatabaseCluster: apiVersion, kind, metadata (name, namespace,
+	// labels, annotations) and spec. Status and server-set metadata are left out so
+	// that they do not change the render.
+	Cluster map[string]any `json:"cluster"`
+	// Context holds what the operator looked up for the engine.
+	Context Context `json:"context"`
+}
+
+// Context is input.context.
+type Context struct {
+	// Lookups are the objects the engine's `requires` named, by key; a missing object
+	// has no entry. Secret values are blanked: engines see the keys, never the data.
+	Lookups map[string]map[string]any `json:"lookups"`
+}
+
+var (
+	inputPath    = cue.ParsePath("input")
+	observedPath = cue.ParsePath("status.observed")
+	resultPath   = cue.ParsePath("status.result")
+	resolvedPath = cue.ParsePath("resolved")
+)
+
+// encode turns the input into JSON once: the JSON is both the memo key and what is
+// compiled into the engine.
+func (in Input) encode() ([]byte, error) {
+	if in.Context.Lookups == nil {
+		in.Context.Lookups = map[string]map[string]any{}
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode the engine input: %w", err)
+	}
+	return b, nil
+}
+
+// fill returns the engine with input filled in. Callers hold e.mu.
+func (e *Engine) fill(inputJSON []byte) (cue.Value, error) {
+	in := e.ctx.CompileBytes(inputJSON)
+	if err := in.Err(); err != nil {
+		return cue.Value{}, fmt.Errorf("cannot compile the engine input: %s", describe(err))
+	}
+	v := e.value.FillPath(inputPath, in)
+	if err := v.LookupPath(inputPath).Err(); err != nil {
+		return cue.Value{}, fmt.Errorf("engine %s refuses the input: %s", e.Name, describe(err))
+	}
+	return v, nil
+}

@@ -1,0 +1,155 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"cuelang.org/go/cue"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Object is one rendered child object and the key the engine gave it.
+type Object struct {
+	Key    string
+	Object *unstructured.Unstructured
+}
+
+// Resolved are the defaults the engine chose for the cluster.
+type Resolved struct {
+	Version string `json:"version"`
+	Image   string `json:"image"`
+}
+
+// Result is what an engine rendered for one cluster. Results are memoized and
+// shared: deep-copy an object before changing it.
+type Result struct {
+	// Objects are sorted by key.
+	Objects  []Object
+	Resolved Resolved
+}
+
+// Session renders one cluster stage by stage. Stages are recorded by Apply and
+// evaluated together by Result, under the engine's lock.
+type Session struct {
+	engine *Engine
+	input  []byte
+	stages []Stage
+}
+
+// NewSession starts a render of the given input.
+func (e *Engine) NewSession(in Input) (*Session, error) {
+	b, err := in.encode()
+	if err != nil {
+		return nil, err
+	}
+	return &Session{engine: e, input: b}, nil
+}
+
+// Apply adds a stage's objects to the render.
+func (s *Session) Apply(stage Stage) {
+	s.stages = append(s.stages, stage)
+}
+
+// Result evaluates the applied stages and returns the objects. An identical input
+// and stage list returns the memoized result without evaluating anything.
+func (s *Session) Result() (*Result, error) {
+	key := memoKey(fmt.Sprint("render", s.stages), s.input)
+	if r, ok := s.engine.memo.get(key); ok {
+		return r.(*Result), nil
+	}
+	r, err := s.engine.render(s.input, s.stages)
+	if err != nil {
+		return nil, err
+	}
+	s.engine.memo.put(key, r)
+	return r, nil
+}
+
+// Render evaluates every stage for the input.
+func (e *Engine) Render(in Input) (*Result, error) {
+	s, err := e.NewSession(in)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range Stages {
+		s.Apply(st)
+	}
+	return s.Result()
+}
+
+func (e *Engine) render(input []byte, stages []Stage) (*Result, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v, err := e.fill(input)
+	if err != nil {
+		return nil, err
+	}
+	var acc cue.Value
+	var contributed []Stage
+	for _, st := range stages {
+		objs := v.LookupPath(cue.MakePath(cue.Str("stages"), cue.Str(string(st)), cue.Str("objects")))
+		if !objs.Exists() {
+			continue
+		}
+		if len(contributed) == 0 {
+			acc = objs
+		} else {
+			acc = acc.Unify(objs)
+		}
+		contributed = append(contributed, st)
+	}
+	if len(contributed) == 0 {
+		return nil, fmt.Errorf("engine %s rendered no stage", e.Name)
+	}
+	data, err := acc.MarshalJSON()
+	if err != nil {
+		return nil, e.blame(v, contributed, err)
+	}
+	var objects map[string]map[string]any
+	if err := json.Unmarshal(data, &objects); err != nil {
+		return nil, fmt.Errorf("cannot decode the rendered objects: %w", err)
+	}
+	r := &Result{}
+	if err := v.LookupPath(resolvedPath).Decode(&r.Resolved); err != nil {
+		return nil, fmt.Errorf("engine %s: cannot resolve the version and image: %s", e.Name, describe(err))
+	}
+	for key, obj := range objects {
+		u := &unstructured.Unstructured{Object: obj}
+		if u.GetAPIVersion() == "" || u.GetKind() == "" || u.GetName() == "" {
+			return nil, fmt.Errorf("engine %s: object %q needs apiVersion, kind and metadata.name", e.Name, key)
+		}
+		r.Objects = append(r.Objects, Object{Key: key, Object: u})
+	}
+	sort.Slice(r.Objects, func(i, j int) bool { return r.Objects[i].Key < r.Objects[j].Key })
+	return r, nil
+}
+
+// blame finds the first stage whose objects, unified with the stages before it, no
+// longer evaluate, so the error names the stage to fix. It runs only on failure.
+func (e *Engine) blame(v cue.Value, stages []Stage, cause error) error {
+	var acc cue.Value
+	for i, st := range stages {
+		objs := v.LookupPath(cue.MakePath(cue.Str("stages"), cue.Str(string(st)), cue.Str("objects")))
+		if err := objs.Validate(); err != nil {
+			return &StageError{Engine: e.Name, Stage: st, Err: err}
+		}
+		if i == 0 {
+			acc = objs
+		} else {
+			acc = acc.Unify(objs)
+		}
+		if err := acc.Validate(); err != nil {
+			return &StageError{Engine: e.Name, Stage: st, Err: err}
+		}
+	}
+	// Every stage is consistent but something is left open: blame the stage that
+	// owns the incomplete field, found by checking concreteness stage by stage.
+	for _, st := range stages {
+		objs := v.LookupPath(cue.MakePath(cue.Str("stages"), cue.Str(string(st)), cue.Str("objects")))
+		if err := objs.Validate(cue.Concrete(true)); err != nil {
+			return &StageError{Engine: e.Name, Stage: st, Err: err}
+		}
+	}
+	return &StageError{Engine: e.Name, Stage: stages[len(stages)-1], Err: cause}
+}

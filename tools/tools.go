@@ -1,0 +1,9 @@
+//go:build tools
+
+// Package tools pins the control-plane binaries built by `make k8s-bin`.
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
