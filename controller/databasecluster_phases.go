@@ -6,10 +6,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 	"dbaas.io/operator/internal/apply"
@@ -114,7 +112,7 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 	}
 	var written []string
 	for _, o := range s.result.Objects {
-		desired := r.child(s.cluster, o.Key, o.Object)
+		desired := provider.Child(s.cluster, o.Key, o.Object)
 		wrote, err := r.Applier.Apply(ctx, desired, byRef[apply.RefOf(desired)])
 		if err != nil {
 			s.halt(dbaasv1.ApplyFailedReason, err.Error())
@@ -129,29 +127,6 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeNormal, dbaasv1.AppliedReason, "Apply", "applied %s", strings.Join(written, ", "))
 	}
 	return ctrl.Result{}, nil
-}
-
-// child is a rendered object as it is applied: in the cluster's namespace, labelled
-// and annotated for the operator to find it, and controlled by the cluster.
-func (r *DatabaseClusterReconciler) child(cluster *dbaasv1.DatabaseCluster, key string, rendered *unstructured.Unstructured) *unstructured.Unstructured {
-	u := rendered.DeepCopy()
-	u.SetNamespace(cluster.Namespace)
-	labels := u.GetLabels()
-	if labels == nil {
-		labels = map[string]string{}
-	}
-	labels[dbaasv1.ClusterLabel] = cluster.Name
-	labels[dbaasv1.EngineLabel] = cluster.Spec.Engine
-	labels[dbaasv1.ManagedByLabel] = "dbaas-operator"
-	u.SetLabels(labels)
-	annotations := u.GetAnnotations()
-	if annotations == nil {
-		annotations = map[string]string{}
-	}
-	annotations[dbaasv1.KeyAnnotation] = key
-	u.SetAnnotations(annotations)
-	u.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(cluster, dbaasv1.GroupVersion.WithKind("DatabaseCluster"))})
-	return u
 }
 
 // prune deletes the children the engine no longer renders.
@@ -174,6 +149,3 @@ func (r *DatabaseClusterReconciler) prune(ctx context.Context, s *clusterScope) 
 	s.reconciled = &outcome{ok: true, reason: dbaasv1.AppliedReason, message: fmt.Sprintf("%d objects rendered by engine %s and applied", len(s.result.Objects), s.provider.Name())}
 	return ctrl.Result{}, nil
 }
-
-// clientObject is a convenience for the status writer.
-var _ client.Object = &dbaasv1.DatabaseCluster{}

@@ -1,0 +1,42 @@
+// Command dbaas-operator runs the DatabaseCluster and OpsRequest controllers and
+// their admission webhooks.
+package main
+
+import (
+	"flag"
+	"os"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"dbaas.io/operator/internal/operator"
+)
+
+func main() {
+	var o operator.Options
+	flag.StringVar(&o.EnginesDir, "engines-dir", "", "folder of engine packages that override or add to the embedded engines (one subfolder per engine)")
+	flag.StringVar(&o.PoliciesDir, "policies-dir", "", "folder of Rego policies and data that replace the embedded policies")
+	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8443", `address of the Prometheus metrics endpoint; "0" disables it`)
+	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "address of the /healthz and /readyz endpoints")
+	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader so only one replica reconciles at a time")
+	flag.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election lease (default: the operator's namespace)")
+	flag.BoolVar(&o.Webhooks, "webhooks", true, "serve the validating admission webhooks")
+	flag.IntVar(&o.WebhookPort, "webhook-port", 9443, "port of the webhook server")
+	flag.StringVar(&o.WebhookCertDir, "webhook-cert-dir", "", "folder of the webhook serving certificate (tls.crt, tls.key)")
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	log := ctrl.Log.WithName("setup")
+
+	mgr, err := operator.New(ctrl.GetConfigOrDie(), o)
+	if err != nil {
+		log.Error(err, "cannot start the operator")
+		os.Exit(1)
+	}
+	log.Info("starting the operator")
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		log.Error(err, "the operator stopped with an error")
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,42 @@
+package engines_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"dbaas.io/operator/internal/childschema"
+)
+
+// TestRenderedObjectsMatchChildSchemas proves that every object every golden case
+// renders is accepted by its child operator's real CRD schema. This is the CI-time
+// proof that keeps the reconcile path free of child schemas.
+func TestRenderedObjectsMatchChildSchemas(t *testing.T) {
+	checker, err := childschema.New("../schemas/gen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := registry(t)
+	checked := 0
+	for _, tc := range cases(t, false) {
+		if _, err := os.Stat(filepath.Join(tc.dir, "want.err")); err == nil {
+			continue
+		}
+		e, _ := reg.Get(tc.engine)
+		_, in := readCluster(t, tc.dir)
+		result, err := e.Render(in)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.dir, err)
+		}
+		for _, o := range result.Objects {
+			if err := checker.Check(o.Object); err != nil {
+				t.Errorf("%s: object %q: %v", tc.dir, o.Key, err)
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no rendered object was checked")
+	}
+	t.Logf("%d rendered objects match their child schemas", checked)
+}

@@ -1,0 +1,21 @@
+// Package engines embeds the engine packages shipped with the operator: one folder
+// per engine, each a self-contained CUE package (the *.cue files directly in the
+// folder). Subfolders (testdata, simulate) are not part of an engine.
+package engines
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed */*.cue
+var embedded embed.FS
+
+// FS returns the embedded engines, one folder per engine.
+func FS() fs.FS { return embedded }
+
+// Simulations holds each engine's simulate/ package, which plays the child operator
+// in tests and `dbaasctl dev --simulate`. The operator binary never references it.
+//
+//go:embed */simulate/*.cue
+var Simulations embed.FS

@@ -1,0 +1,10 @@
+package engines
+
+// RBAC for the child kinds the shipped engines render, generated into
+// config/rbac/role.yaml by `make manifests`. An engine added from a folder needs the
+// same grants for its kinds (see engines/README.md).
+
+// PostgreSQL (CloudNativePG): clusters/status is patched for a switchover, as
+// `kubectl cnpg promote` does; pods and PVCs are deleted to rebuild an instance.
+// +kubebuilder:rbac:groups=postgresql.cnpg.io,resources=clusters;poolers;scheduledbackups;backups,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=postgresql.cnpg.io,resources=clusters/status,verbs=get;patch;update

@@ -1,0 +1,182 @@
+// Package operator assembles the manager: engines, policies, reconcilers and
+// webhooks. The operator binary, `dbaasctl dev` and the end-to-end tests all start
+// the operator through New, so they run the same thing.
+package operator
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/controller"
+	"dbaas.io/operator/engines"
+	"dbaas.io/operator/internal/apply"
+	"dbaas.io/operator/internal/provider"
+	"dbaas.io/operator/internal/render"
+	dbaaswebhook "dbaas.io/operator/internal/webhook"
+)
+
+// Options configure the operator.
+type Options struct {
+	// PoliciesDir replaces the embedded policies with a folder of Rego and data.
+	PoliciesDir string
+	// EnginesDir overrides or adds engines from a folder (one subfolder per engine).
+	EnginesDir string
+	// ReloadInterval is how often EnginesDir is checked for changes. Default: 5s.
+	ReloadInterval time.Duration
+	// MetricsAddr serves Prometheus metrics; "0" disables them.
+	MetricsAddr string
+	// ProbeAddr serves /healthz and /readyz; "0" disables them.
+	ProbeAddr string
+	// LeaderElection makes one replica active at a time.
+	LeaderElection bool
+	// LeaderElectionNamespace holds the lease; default: the in-cluster namespace.
+	LeaderElectionNamespace string
+	// Webhooks serves the validating webhooks.
+	Webhooks bool
+	// WebhookHost, WebhookPort and WebhookCertDir configure the webhook server.
+	WebhookHost    string
+	WebhookPort    int
+	WebhookCertDir string
+	// RetryInterval is how soon an unmet precondition is checked again. Default: 10s.
+	RetryInterval time.Duration
+}
+
+// Scheme returns the scheme of every typed object the operator uses.
+func Scheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	if err := dbaasv1.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// New builds the manager with every reconciler and webhook registered.
+func New(cfg *rest.Config, o Options) (manager.Manager, error) {
+	o.defaults()
+	scheme, err := Scheme()
+	if err != nil {
+		return nil, err
+	}
+	registry, err := render.NewRegistry(engines.FS(), o.EnginesDir)
+	if registry == nil {
+		return nil, fmt.Errorf("cannot load the embedded engines: %w", err)
+	}
+	log := ctrl.Log.WithName("operator")
+	if err != nil {
+		log.Error(err, "an engine override failed to load; the last good version serves", "dir", o.EnginesDir)
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  scheme,
+		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
+		HealthProbeBindAddress:  o.ProbeAddr,
+		LeaderElection:          o.LeaderElection,
+		LeaderElectionID:        "dbaas-operator.dbaas.io",
+		LeaderElectionNamespace: o.LeaderElectionNamespace,
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.WebhookCertDir,
+		}),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the manager: %w", err)
+	}
+	providers := &provider.Factory{Registry: registry}
+	clusters := &controller.DatabaseClusterReconciler{
+		Client:        mgr.GetClient(),
+		Providers:     providers,
+		Recorder:      mgr.GetEventRecorder("dbaas-operator"),
+		Applier:       apply.NewApplier(mgr.GetClient()),
+		RetryInterval: o.RetryInterval,
+	}
+	if err := clusters.SetupWithManager(mgr, childKinds(registry)); err != nil {
+		return nil, fmt.Errorf("cannot set up the DatabaseCluster controller: %w", err)
+	}
+	if o.Webhooks {
+		v := &dbaaswebhook.DatabaseClusterValidator{Providers: providers, Registry: registry}
+		if err := v.SetupWithManager(mgr); err != nil {
+			return nil, fmt.Errorf("cannot set up the DatabaseCluster webhook: %w", err)
+		}
+	}
+	if o.EnginesDir != "" {
+		if err := mgr.Add(&engineReloader{registry: registry, interval: o.ReloadInterval}); err != nil {
+			return nil, err
+		}
+	}
+	if o.ProbeAddr != "0" {
+		if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+			return nil, err
+		}
+		if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+			return nil, err
+		}
+	}
+	return mgr, nil
+}
+
+func (o *Options) defaults() {
+	if o.ReloadInterval == 0 {
+		o.ReloadInterval = 5 * time.Second
+	}
+	if o.RetryInterval == 0 {
+		o.RetryInterval = 10 * time.Second
+	}
+	if o.MetricsAddr == "" {
+		o.MetricsAddr = "0"
+	}
+	if o.ProbeAddr == "" {
+		o.ProbeAddr = "0"
+	}
+}
+
+// childKinds is the union of the kinds every loaded engine may render.
+func childKinds(r *render.Registry) []schema.GroupVersionKind {
+	seen := map[schema.GroupVersionKind]bool{}
+	var kinds []schema.GroupVersionKind
+	for _, e := range r.Engines() {
+		for _, k := range e.Kinds {
+			if !seen[k] {
+				seen[k] = true
+				kinds = append(kinds, k)
+			}
+		}
+	}
+	return kinds
+}
+
+// engineReloader reloads the engine override folder periodically. A broken override
+// is logged and counted; the last good engines keep serving.
+type engineReloader struct {
+	registry *render.Registry
+	interval time.Duration
+}
+
+func (r *engineReloader) Start(ctx context.Context) error {
+	log := ctrl.Log.WithName("engines")
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := r.registry.Reload(); err != nil {
+				engineReloadErrors.Inc()
+				log.Error(err, "an engine override failed to load; the last good version serves")
+			}
+		}
+	}
+}

@@ -1,0 +1,179 @@
+// Package simulate plays the child operators where none runs (tests and
+// `dbaasctl dev --simulate`): it writes to each child's status subresource what the
+// child operator would report. What each engine's child operator reports is data,
+// in engines/<engine>/simulate; this package only evaluates it and writes status.
+// The operator binary never imports this package.
+package simulate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sync"
+	"time"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/apply"
+	"dbaas.io/operator/internal/render"
+)
+
+// Simulator writes simulated child status.
+type Simulator struct {
+	client   client.Client
+	registry *render.Registry
+
+	mu      sync.Mutex // a cue.Context is not safe for concurrent use
+	ctx     *cue.Context
+	engines map[string]cue.Value
+}
+
+// New loads the simulate package of every engine folder in fsys that has one.
+func New(c client.Client, registry *render.Registry, fsys fs.FS) (*Simulator, error) {
+	s := &Simulator{client: c, registry: registry, ctx: cuecontext.New(), engines: map[string]cue.Value{}}
+	dirs, err := fs.Glob(fsys, "*/simulate")
+	if err != nil {
+		return nil, err
+	}
+	for _, dir := range dirs {
+		v, err := s.compile(fsys, dir)
+		if err != nil {
+			return nil, err
+		}
+		s.engines[path.Dir(dir)] = v
+	}
+	return s, nil
+}
+
+func (s *Simulator) compile(fsys fs.FS, dir string) (cue.Value, error) {
+	files, err := fs.Glob(fsys, path.Join(dir, "*.cue"))
+	if err != nil {
+		return cue.Value{}, err
+	}
+	inst := build.NewContext().NewInstance(dir, nil)
+	for _, f := range files {
+		src, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return cue.Value{}, err
+		}
+		syntax, err := parser.ParseFile(f, src)
+		if err != nil {
+			return cue.Value{}, fmt.Errorf("cannot parse %s: %w", f, err)
+		}
+		if err := inst.AddSyntax(syntax); err != nil {
+			return cue.Value{}, err
+		}
+	}
+	v := s.ctx.BuildInstance(inst)
+	if err := v.Err(); err != nil {
+		return cue.Value{}, fmt.Errorf("cannot compile %s: %w", dir, err)
+	}
+	return v, nil
+}
+
+// Cluster writes the scenario's status to every child of the named DatabaseCluster
+// and returns how many children it wrote.
+func (s *Simulator) Cluster(ctx context.Context, namespace, name, scenario string) (int, error) {
+	cluster := &dbaasv1.DatabaseCluster{}
+	if err := s.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, cluster); err != nil {
+		return 0, err
+	}
+	engine, ok := s.registry.Get(cluster.Spec.Engine)
+	if !ok {
+		return 0, fmt.Errorf("engine %q is not loaded", cluster.Spec.Engine)
+	}
+	children, err := apply.Owned(ctx, s.client, engine.Kinds, namespace, map[string]string{dbaasv1.ClusterLabel: name}, cluster.UID)
+	if err != nil {
+		return 0, err
+	}
+	written := 0
+	var errs []error
+	for _, child := range children {
+		ok, err := s.Child(ctx, cluster.Spec.Engine, child, scenario)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if ok {
+			written++
+		}
+	}
+	return written, errors.Join(errs...)
+}
+
+// Child writes the scenario's status to one child; it reports false for a kind the
+// engine's simulation does not play.
+func (s *Simulator) Child(ctx context.Context, engine string, child *unstructured.Unstructured, scenario string) (bool, error) {
+	status, err := s.status(engine, child, scenario)
+	if err != nil || len(status) == 0 {
+		return false, err
+	}
+	if current, ok := child.Object["status"]; ok && equality.Semantic.DeepEqual(current, any(status)) {
+		return true, nil
+	}
+	u := child.DeepCopy()
+	u.Object["status"] = status
+	if err := s.client.Status().Update(ctx, u); err != nil {
+		return false, fmt.Errorf("cannot write the status of %s %s: %w", child.GetKind(), child.GetName(), err)
+	}
+	return true, nil
+}
+
+// status evaluates the engine's simulation for one child. Times are the child's
+// creation time, so simulating the same state twice writes nothing the second time.
+func (s *Simulator) status(engine string, child *unstructured.Unstructured, scenario string) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sim, ok := s.engines[engine]
+	if !ok {
+		return nil, fmt.Errorf("engine %q has no simulation", engine)
+	}
+	obj := child.DeepCopy().Object
+	delete(obj, "status")
+	if meta, ok := obj["metadata"].(map[string]any); ok {
+		delete(meta, "managedFields")
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	v := sim.FillPath(cue.ParsePath("child"), s.ctx.CompileBytes(b)).
+		FillPath(cue.ParsePath("now"), child.GetCreationTimestamp().UTC().Format(time.RFC3339))
+	if scenario != "" {
+		v = v.FillPath(cue.ParsePath("scenario"), scenario)
+	}
+	var status map[string]any
+	if err := v.LookupPath(cue.ParsePath("status")).Decode(&status); err != nil {
+		return nil, fmt.Errorf("cannot simulate %s %s (%s): %w", child.GetKind(), child.GetName(), scenario, err)
+	}
+	return status, nil
+}
+
+// Run plays the given scenario for every DatabaseCluster's children until ctx ends,
+// checking every interval. `dbaasctl dev --simulate` runs it.
+func (s *Simulator) Run(ctx context.Context, scenario string, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		var clusters dbaasv1.DatabaseClusterList
+		if err := s.client.List(ctx, &clusters); err == nil {
+			for _, c := range clusters.Items {
+				_, _ = s.Cluster(ctx, c.Namespace, c.Name, scenario)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

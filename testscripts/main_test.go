@@ -1,0 +1,80 @@
+// Package testscripts runs the end-to-end scenarios in *.txtar against a real control
+// plane: kube-apiserver and etcd built from Go modules, our CRDs and the child
+// operators' real CRDs, the operator with its webhooks, and the real kubectl. Only
+// the child operators' behaviour is simulated, by the `simulate` command.
+package testscripts
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"dbaas.io/operator/engines"
+	"dbaas.io/operator/internal/devcluster"
+	"dbaas.io/operator/internal/operator"
+	"dbaas.io/operator/internal/render"
+	"dbaas.io/operator/internal/simulate"
+)
+
+// env is the shared control plane and the clients the commands use.
+var env struct {
+	cluster   *devcluster.Cluster
+	client    client.Client
+	simulator *simulate.Simulator
+	kubectl   string
+	operator  *operatorProcess
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctrl.SetLogger(zap.New(zap.WriteTo(operatorLog()), zap.UseDevMode(true)))
+	ctx := context.Background()
+	cluster, err := devcluster.Start(ctx, devcluster.Options{Webhooks: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cannot start the control plane:", err)
+		return 1
+	}
+	defer func() {
+		if err := cluster.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}()
+	env.cluster = cluster
+	if env.kubectl, err = devcluster.KubectlPath(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	scheme, err := operator.Scheme()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if env.client, err = client.New(cluster.Config, client.Options{Scheme: scheme}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	registry, err := render.NewRegistry(engines.FS(), "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if env.simulator, err = simulate.New(env.client, registry, engines.Simulations); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	env.operator = &operatorProcess{}
+	if err := env.operator.start(operator.Options{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer env.operator.stop()
+	return m.Run()
+}

@@ -1,0 +1,61 @@
+package testscripts
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"dbaas.io/operator/internal/operator"
+)
+
+// operatorProcess runs the operator in this test process, as `dbaas-operator` would
+// run it, and can restart it with other options (a policy or engine override).
+type operatorProcess struct {
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// start runs the operator with o plus the control plane's webhook settings.
+func (p *operatorProcess) start(o operator.Options) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o.Webhooks = true
+	o.WebhookHost = env.cluster.WebhookHost
+	o.WebhookPort = env.cluster.WebhookPort
+	o.WebhookCertDir = env.cluster.WebhookCertDir
+	mgr, err := operator.New(env.cluster.Config, o)
+	if err != nil {
+		return fmt.Errorf("cannot create the operator: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel, p.done = cancel, make(chan error, 1)
+	go func() { p.done <- mgr.Start(ctx) }()
+	return nil
+}
+
+// stop stops the operator and waits for it.
+func (p *operatorProcess) stop() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cancel == nil {
+		return nil
+	}
+	p.cancel()
+	err := <-p.done
+	p.cancel = nil
+	return err
+}
+
+// operatorLog is where the operator's logs go: a file named by DBAAS_OPERATOR_LOG,
+// or nowhere, so test output stays readable.
+func operatorLog() io.Writer {
+	if path := os.Getenv("DBAAS_OPERATOR_LOG"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			return f
+		}
+	}
+	return io.Discard
+}

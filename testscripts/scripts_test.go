@@ -1,0 +1,122 @@
+package testscripts
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// namespaces counts the namespaces the scripts created, to keep names unique.
+var namespaces atomic.Int64
+
+// TestScripts runs every *.txtar scenario in its own namespace.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 ".",
+		Setup:               setup,
+		Cmds:                commands,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+	})
+}
+
+// setup gives each script its own namespace, the kubeconfig, and bin/k8s on PATH.
+func setup(e *testscript.Env) error {
+	name := fmt.Sprintf("ts-%s-%d", sanitize(filepath.Base(e.WorkDir)), namespaces.Add(1))
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := env.client.Create(context.Background(), ns); err != nil {
+		return fmt.Errorf("cannot create namespace %s: %w", name, err)
+	}
+	e.Setenv("NAMESPACE", name)
+	e.Setenv("KUBECONFIG", env.cluster.KubeconfigPath)
+	e.Setenv("PATH", filepath.Dir(env.kubectl)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return nil
+}
+
+var unsafeChars = regexp.MustCompile(`[^a-z0-9-]+`)
+
+func sanitize(s string) string {
+	s = unsafeChars.ReplaceAllString(strings.ToLower(s), "-")
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	return strings.Trim(s, "-")
+}
+
+// commands are the operator verbs scripts use besides testscript's built-ins.
+var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"kubectl":  cmdKubectl,
+	"simulate": cmdSimulate,
+}
+
+// cmdKubectl runs the real kubectl in the script's namespace:
+//
+//	kubectl <args>...
+//
+// Its stdout and stderr are the script's, for stdout/stderr/cmp assertions. With !,
+// the command must fail.
+func cmdKubectl(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: kubectl <args>...")
+	}
+	full := append([]string{"--namespace", ts.Getenv("NAMESPACE")}, args...)
+	cmd := exec.Command(env.kubectl, full...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.cluster.KubeconfigPath)
+	cmd.Dir = ts.Getenv("WORK")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	ts.Stdout().Write(stdout.Bytes())
+	ts.Stderr().Write(stderr.Bytes())
+	switch {
+	case err != nil && !neg:
+		ts.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	case err == nil && neg:
+		ts.Fatalf("kubectl %s succeeded, want a failure", strings.Join(args, " "))
+	}
+}
+
+// cmdSimulate plays the child operator for a DatabaseCluster's children:
+//
+//	simulate <cluster> [healthy|degraded|creating|failed]
+//
+// It waits (up to 60s) until the cluster has children, then writes to each child's
+// status what the child operator would report in that scenario.
+func cmdSimulate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("simulate does not support !")
+	}
+	if len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: simulate <cluster> [scenario]")
+	}
+	scenario := "healthy"
+	if len(args) == 2 {
+		scenario = args[1]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for {
+		n, err := env.simulator.Cluster(ctx, ts.Getenv("NAMESPACE"), args[0], scenario)
+		if err == nil && n > 0 {
+			fmt.Fprintf(ts.Stdout(), "simulated %s for %d children of %s\n", scenario, n, args[0])
+			return
+		}
+		select {
+		case <-ctx.Done():
+			ts.Fatalf("simulate %s: no child to simulate after 60s (last error: %v)", args[0], err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
