@@ -59,6 +59,7 @@ func sanitize(s string) string {
 var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"kubectl":  cmdKubectl,
 	"simulate": cmdSimulate,
+	"events":   cmdEvents,
 }
 
 // cmdKubectl runs the real kubectl in the script's namespace:
