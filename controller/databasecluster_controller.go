@@ -62,7 +62,7 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		if err := r.Patch(ctx, cluster, patch); err != nil {
 			return ctrl.Result{}, err
 		}
-		s.original.Finalizers = cluster.Finalizers
+		s.original = cluster.DeepCopy()
 	}
 
 	result, err := runPhases(ctx, s, r.loadEngine, r.prepare, r.observe, r.checkPaused, r.render, r.checkPolicy, r.apply, r.prune)
