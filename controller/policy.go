@@ -12,3 +12,9 @@ import (
 type ClusterPolicy interface {
 	Denials(ctx context.Context, cluster *dbaasv1.DatabaseCluster, engine *render.Engine, rendered []map[string]any) ([]string, error)
 }
+
+// OpsPolicy decides whether an operation may run on a cluster. It returns one
+// message per violation; none means allowed.
+type OpsPolicy interface {
+	Denials(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine) ([]string, error)
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"dbaas.io/operator/internal/childschema"
+	"dbaas.io/operator/internal/provider"
 )
 
 // TestRenderedObjectsMatchChildSchemas proves that every object every golden case
@@ -23,13 +24,14 @@ func TestRenderedObjectsMatchChildSchemas(t *testing.T) {
 			continue
 		}
 		e, _ := reg.Get(tc.engine)
-		_, in := readCluster(t, tc.dir)
+		cluster, in := readCluster(t, tc.dir)
 		result, err := e.Render(in)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.dir, err)
 		}
 		for _, o := range result.Objects {
-			if err := checker.Check(o.Object); err != nil {
+			// Checked as applied: in the cluster's namespace, labelled by the operator.
+			if err := checker.Check(provider.Child(cluster, o.Key, o.Object)); err != nil {
 				t.Errorf("%s: object %q: %v", tc.dir, o.Key, err)
 			}
 			checked++

@@ -61,7 +61,7 @@ func cases(t *testing.T, status bool) []goldenCase {
 }
 
 // readCluster reads a case's input.yaml as the API would decode it.
-func readCluster(t *testing.T, dir string) (*dbaasv1.DatabaseCluster, render.Input) {
+func readCluster(t testing.TB, dir string) (*dbaasv1.DatabaseCluster, render.Input) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
 	if err != nil {

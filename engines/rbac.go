@@ -8,3 +8,4 @@ package engines
 // `kubectl cnpg promote` does; pods and PVCs are deleted to rebuild an instance.
 // +kubebuilder:rbac:groups=postgresql.cnpg.io,resources=clusters;poolers;scheduledbackups;backups,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=postgresql.cnpg.io,resources=clusters/status,verbs=get;patch;update
+// +kubebuilder:rbac:groups="",resources=pods;persistentvolumeclaims,verbs=get;list;watch;delete

@@ -13,6 +13,9 @@ import (
 // operatorProcess runs the operator in this test process, as `dbaas-operator` would
 // run it, and can restart it with other options (a policy or engine override).
 type operatorProcess struct {
+	// options are the options of the last start.
+	options operator.Options
+
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	done   chan error
@@ -22,6 +25,7 @@ type operatorProcess struct {
 func (p *operatorProcess) start(o operator.Options) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.options = o
 	o.Webhooks = true
 	o.WebhookHost = env.cluster.WebhookHost
 	o.WebhookPort = env.cluster.WebhookPort
@@ -47,6 +51,17 @@ func (p *operatorProcess) stop() error {
 	err := <-p.done
 	p.cancel = nil
 	return err
+}
+
+// restart stops the operator and starts it with o.
+func (p *operatorProcess) restart(o operator.Options) error {
+	if err := p.stop(); err != nil {
+		return fmt.Errorf("cannot stop the operator: %w", err)
+	}
+	if err := p.start(o); err != nil {
+		return fmt.Errorf("cannot start the operator: %w", err)
+	}
+	return nil
 }
 
 // operatorLog is where the operator's logs go: a file named by DBAAS_OPERATOR_LOG,

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"dbaas.io/operator/internal/operator"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -21,15 +23,44 @@ import (
 // namespaces counts the namespaces the scripts created, to keep names unique.
 var namespaces atomic.Int64
 
-// TestScripts runs every *.txtar scenario in its own namespace.
+// TestScripts runs every *.txtar scenario in its own namespace, in parallel.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir:                 ".",
+	testscript.Run(t, params("."))
+}
+
+// TestExclusiveScripts runs the scenarios of exclusive/ one at a time: they restart
+// the operator (with overrides), which the parallel scenarios must not see. The
+// operator is restarted with its defaults after each.
+func TestExclusiveScripts(t *testing.T) {
+	files, err := filepath.Glob("exclusive/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no exclusive scenarios (%v)", err)
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			p := params("")
+			p.Files = []string{file}
+			setupShared := p.Setup
+			p.Setup = func(e *testscript.Env) error {
+				e.Setenv("EXCLUSIVE", "1")
+				return setupShared(e)
+			}
+			testscript.Run(t, p)
+		})
+		if err := env.operator.restart(operator.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func params(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
 		Setup:               setup,
 		Cmds:                commands,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
-	})
+	}
 }
 
 // setup gives each script its own namespace, the kubeconfig, and bin/k8s on PATH.
@@ -60,6 +91,8 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"kubectl":  cmdKubectl,
 	"simulate": cmdSimulate,
 	"events":   cmdEvents,
+
+	"restart-operator": cmdRestartOperator,
 }
 
 // cmdKubectl runs the real kubectl in the script's namespace:
@@ -120,4 +153,40 @@ func cmdSimulate(ts *testscript.TestScript, neg bool, args []string) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// cmdRestartOperator stops the operator and starts it again, as a rolling update or
+// a crash would, optionally with an engine or policy override folder:
+//
+//	restart-operator [--engines-dir DIR] [--policies-dir DIR]
+//
+// Only scripts in exclusive/ may use it: they run one at a time, and the operator is
+// restarted with its defaults after each.
+func cmdRestartOperator(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("usage: restart-operator [--engines-dir DIR] [--policies-dir DIR]")
+	}
+	if ts.Getenv("EXCLUSIVE") != "1" {
+		ts.Fatalf("restart-operator is only for scripts in exclusive/")
+	}
+	var o operator.Options
+	for len(args) > 0 {
+		if len(args) < 2 {
+			ts.Fatalf("usage: restart-operator [--engines-dir DIR] [--policies-dir DIR]")
+		}
+		switch args[0] {
+		case "--engines-dir":
+			o.EnginesDir = args[1]
+		case "--policies-dir":
+			o.PoliciesDir = args[1]
+		default:
+			ts.Fatalf("restart-operator: unknown flag %s", args[0])
+		}
+		args = args[2:]
+	}
+	o.ReloadInterval = 500 * time.Millisecond
+	if err := env.operator.restart(o); err != nil {
+		ts.Fatalf("%v", err)
+	}
+	fmt.Fprintln(ts.Stdout(), "operator restarted")
 }

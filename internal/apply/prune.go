@@ -15,18 +15,14 @@ import (
 // Owned lists the objects of the given kinds in namespace that carry the labels and
 // whose controller is owner.
 func Owned(ctx context.Context, c client.Reader, kinds []schema.GroupVersionKind, namespace string, labels map[string]string, owner types.UID) ([]*unstructured.Unstructured, error) {
+	all, err := Labelled(ctx, c, kinds, namespace, labels)
+	if err != nil {
+		return nil, err
+	}
 	var out []*unstructured.Unstructured
-	for _, gvk := range kinds {
-		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		if err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels(labels)); err != nil {
-			return nil, fmt.Errorf("cannot list %s: %w", gvk.Kind, err)
-		}
-		for i := range list.Items {
-			item := &list.Items[i]
-			if ref := controllerOf(item); ref != nil && ref.UID == owner {
-				out = append(out, item)
-			}
+	for _, item := range all {
+		if ref := controllerOf(item); ref != nil && ref.UID == owner {
+			out = append(out, item)
 		}
 	}
 	return out, nil
@@ -75,3 +71,20 @@ func controllerOf(u *unstructured.Unstructured) *struct{ UID types.UID } {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Labelled lists the objects of the given kinds in namespace that carry the labels,
+// whoever owns them.
+func Labelled(ctx context.Context, c client.Reader, kinds []schema.GroupVersionKind, namespace string, labels map[string]string) ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
+	for _, gvk := range kinds {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		if err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels(labels)); err != nil {
+			return nil, fmt.Errorf("cannot list %s: %w", gvk.Kind, err)
+		}
+		for i := range list.Items {
+			out = append(out, &list.Items[i])
+		}
+	}
+	return out, nil
+}

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -104,6 +105,15 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	}
 	if err := clusters.SetupWithManager(mgr, childKinds(registry)); err != nil {
 		return nil, fmt.Errorf("cannot set up the DatabaseCluster controller: %w", err)
+	}
+	ops := &controller.OpsRequestReconciler{
+		Client:    mgr.GetClient(),
+		Providers: providers,
+		Recorder:  mgr.GetEventRecorder("dbaas-operator"),
+		Clock:     clock.RealClock{},
+	}
+	if err := ops.SetupWithManager(mgr, childKinds(registry)); err != nil {
+		return nil, fmt.Errorf("cannot set up the OpsRequest controller: %w", err)
 	}
 	if o.Webhooks {
 		v := &dbaaswebhook.DatabaseClusterValidator{Providers: providers, Registry: registry}

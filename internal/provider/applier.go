@@ -22,10 +22,3 @@ func (a *cueApplier) Backup() error     { return a.stage(render.StageBackup) }
 func (a *cueApplier) DataSource() error { return a.stage(render.StageDataSource) }
 
 func (a *cueApplier) GetResult() (*render.Result, error) { return a.session.Result() }
-
-// cueOperations lists the operations a CUE engine defines.
-type cueOperations struct {
-	engine *render.Engine
-}
-
-func (o cueOperations) Types() []string { return o.engine.Operations }

@@ -52,6 +52,11 @@ type Applier interface {
 type OperationsHandler interface {
 	// Types lists the OpsRequest types the engine defines.
 	Types() []string
+	// Queued reports whether an operation type waits in the cluster's queue.
+	Queued(opType string) bool
+	// Evaluate evaluates the operation of an OpsRequest against the cluster (with its
+	// status), its children and the objects the operation created.
+	Evaluate(cluster *dbaasv1.DatabaseCluster, ops *dbaasv1.OpsRequest, observed, created []*unstructured.Unstructured) (*render.Operation, error)
 }
 
 // Prepared is a cluster ready to render: its engine input, with what the engine

@@ -49,6 +49,8 @@ type Engine struct {
 	Kinds []schema.GroupVersionKind
 	// Operations are the OpsRequest types the engine defines, sorted.
 	Operations []string
+	// Unqueued are the operation types that do not wait in the cluster's queue.
+	Unqueued map[string]bool
 
 	mu    sync.Mutex
 	ctx   *cue.Context

@@ -156,8 +156,14 @@ func (e *Engine) readHeader() error {
 		if err != nil {
 			return fmt.Errorf("cannot read operations: %s", describe(err))
 		}
+		e.Unqueued = map[string]bool{}
 		for it.Next() {
-			e.Operations = append(e.Operations, it.Selector().Unquoted())
+			name := it.Selector().Unquoted()
+			e.Operations = append(e.Operations, name)
+			// queue is read once here: it must not depend on the input.
+			if q, err := it.Value().LookupPath(cue.ParsePath("queue")).Bool(); err == nil && !q {
+				e.Unqueued[name] = true
+			}
 		}
 		sort.Strings(e.Operations)
 	}

@@ -137,8 +137,9 @@ func (s *Simulator) status(engine string, child *unstructured.Unstructured, scen
 	if !ok {
 		return nil, fmt.Errorf("engine %q has no simulation", engine)
 	}
+	// The child keeps its status: a child operator reacts to what it reported before
+	// (a switchover target written to the status, for instance).
 	obj := child.DeepCopy().Object
-	delete(obj, "status")
 	if meta, ok := obj["metadata"].(map[string]any); ok {
 		delete(meta, "managedFields")
 	}

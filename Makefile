@@ -1,0 +1,146 @@
+# dbaas-operator: one DatabaseCluster and OpsRequest API over CloudNativePG, Percona
+# and Strimzi. `make help` lists the targets.
+
+# Tools and binaries live in bin/ (git-ignored).
+LOCALBIN ?= $(CURDIR)/bin
+# K8S_BIN holds etcd, kube-apiserver and kubectl for tests and `make dev`.
+K8S_BIN ?= $(LOCALBIN)/k8s
+
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+CUE ?= $(LOCALBIN)/cue
+STATICCHECK_VERSION ?= v0.8.2
+
+# GO_TEST_FLAGS are passed to `go test` by `make test`.
+GO_TEST_FLAGS ?= -race -timeout 45m
+# DEV_ARGS are passed to `dbaasctl dev` by `make dev`.
+DEV_ARGS ?=
+
+# GENERATED are the paths that generate, manifests and schemas write (schemas/gen is
+# git-ignored).
+GENERATED = api config/crd/bases config/rbac config/webhook schemas/api
+
+# CI is "true" in CI, where `make test` also checks that generated files are committed.
+CI ?=
+
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Display this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: generate
+generate: controller-gen ## Generate the DeepCopy methods of api/.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: manifests
+manifests: controller-gen ## Generate the CRDs (config/crd/bases), the ClusterRole (config/rbac) and the webhook configuration (config/webhook).
+	$(CONTROLLER_GEN) rbac:roleName=dbaas-operator crd webhook paths="./..." \
+		output:crd:artifacts:config=config/crd/bases \
+		output:rbac:artifacts:config=config/rbac \
+		output:webhook:artifacts:config=config/webhook
+
+.PHONY: schemas
+schemas: manifests cue ## Generate CUE schemas: schemas/api from our CRDs (committed), schemas/gen/<group> from the child CRDs in the module cache (git-ignored).
+	CUE=$(CUE) hack/gen-schemas.sh
+
+.PHONY: vet-samples
+vet-samples: cue ## Check every config/samples/*.yaml against the CUE schema of its kind in schemas/api.
+	CUE=$(CUE) hack/vet-samples.sh
+
+.PHONY: fmt
+fmt: ## Format the Go code.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet and fail on Go files that gofmt would change.
+	go vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	if [[ -n $$unformatted ]]; then echo "gofmt would change these files (run make fmt):"; echo "$$unformatted"; exit 1; fi
+
+.PHONY: lint
+lint: vet ## Run vet and staticcheck.
+	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+.PHONY: verify-generated
+verify-generated: generate manifests schemas ## Fail when generated files (api, config, schemas/api) differ from what is committed.
+	@if ! git diff --exit-code --stat -- $(GENERATED); then \
+		echo "generated files are out of date: run 'make generate manifests schemas' and commit the result"; exit 1; fi
+	@untracked=$$(git status --porcelain --untracked-files=all -- $(GENERATED) | grep '^??' || true); \
+	if [[ -n $$untracked ]]; then echo "generated files are not committed:"; echo "$$untracked"; exit 1; fi
+
+.PHONY: test
+test: k8s-bin cue schemas $(if $(filter true,$(CI)),verify-generated) vet-samples vet ## Run all Go tests against a real control plane (in CI also verify-generated).
+	go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: bench
+bench: ## Run the benchmarks of internal/ and engines/.
+	go test -run '^$$' -bench . -benchmem ./internal/... ./engines/...
+
+.PHONY: dev
+dev: k8s-bin ## Start a local control plane with the operator: dbaasctl dev $(DEV_ARGS).
+	go run ./cmd/dbaasctl dev $(DEV_ARGS)
+
+.PHONY: verify-kustomize
+verify-kustomize: k8s-bin ## Check that config/default and config/samples render with kubectl kustomize.
+	$(K8S_BIN)/kubectl kustomize config/default >/dev/null
+	$(K8S_BIN)/kubectl kustomize config/samples >/dev/null
+
+##@ Build
+
+.PHONY: build
+build: ## Build bin/dbaas-operator and bin/dbaasctl.
+	go build -o $(LOCALBIN)/dbaas-operator ./cmd/dbaas-operator
+	go build -o $(LOCALBIN)/dbaasctl ./cmd/dbaasctl
+
+##@ Tools
+
+# k8s-bin builds etcd from tools/etcd and kube-apiserver and kubectl from tools/, each
+# when missing or older than its module's go.mod. KUBE_VERSION stamps the version
+# that kube-apiserver and kubectl report.
+KUBE_VERSION = $(shell cd tools && go list -m -f '{{.Version}}' k8s.io/kubernetes)
+KUBE_LDFLAGS = $(foreach pkg,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
+	-X $(pkg).gitVersion=$(KUBE_VERSION) \
+	-X $(pkg).gitMajor=$(word 1,$(subst ., ,$(patsubst v%,%,$(KUBE_VERSION)))) \
+	-X $(pkg).gitMinor=$(word 2,$(subst ., ,$(patsubst v%,%,$(KUBE_VERSION)))) \
+	-X $(pkg).gitTreeState=clean)
+
+.PHONY: k8s-bin
+k8s-bin: ## Build etcd, kube-apiserver and kubectl into bin/k8s from the Go modules in tools/ (when missing or stale).
+	@stale() { local bin=$$1; shift; [[ ! -x $$bin ]] && return 0; for f in "$$@"; do [[ $$f -nt $$bin ]] && return 0; done; return 1; }; \
+	build_kube=false; build_etcd=false; \
+	if stale $(K8S_BIN)/kube-apiserver tools/go.mod tools/go.sum || stale $(K8S_BIN)/kubectl tools/go.mod tools/go.sum; then build_kube=true; fi; \
+	if stale $(K8S_BIN)/etcd tools/etcd/go.mod tools/etcd/go.sum; then build_etcd=true; fi; \
+	if $$build_kube || $$build_etcd; then \
+		echo "building kube-apiserver, etcd and kubectl from Go modules (first build takes ~6-10 minutes on 2 cores)…"; \
+		mkdir -p $(K8S_BIN); \
+	fi; \
+	if $$build_etcd; then \
+		(cd tools/etcd && go build -o $(K8S_BIN)/etcd go.etcd.io/etcd/server/v3); \
+	fi; \
+	if $$build_kube; then \
+		(cd tools && go build -ldflags "$(KUBE_LDFLAGS)" -o $(K8S_BIN)/ k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl); \
+	fi
+
+.PHONY: controller-gen
+controller-gen: ## Install controller-gen $(CONTROLLER_TOOLS_VERSION) into bin/ when missing or of another version.
+	@if ! [[ -x $(CONTROLLER_GEN) ]] || ! $(CONTROLLER_GEN) --version | grep -qF '$(CONTROLLER_TOOLS_VERSION)'; then \
+		echo "installing controller-gen $(CONTROLLER_TOOLS_VERSION)"; \
+		GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION); \
+	fi
+
+.PHONY: cue
+cue: ## Build bin/cue at the cuelang.org/go version go.mod requires, when missing or of another version.
+	@want=$$(go list -m -f '{{.Version}}' cuelang.org/go); \
+	if ! [[ -x $(CUE) ]] || ! $(CUE) version | grep -qF "cue version $$want"; then \
+		echo "building cue $$want"; \
+		go build -o $(CUE) cuelang.org/go/cmd/cue; \
+	fi

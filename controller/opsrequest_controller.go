@@ -1,0 +1,257 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/provider"
+)
+
+// OpsRequestReconciler runs OpsRequests: it queues them per cluster, executes what
+// the cluster's engine defines for the operation, and follows the children until
+// the engine says the operation is done or failed.
+type OpsRequestReconciler struct {
+	client.Client
+	// Providers returns the engine of a cluster.
+	Providers *provider.Factory
+	// Policy gates an operation before it starts; nil allows everything.
+	Policy OpsPolicy
+	// Recorder emits the action log as Events on the OpsRequest.
+	Recorder events.EventRecorder
+	// Clock is the time source; tests swap it.
+	Clock clock.PassiveClock
+}
+
+// +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests,verbs=get;list;watch;update;patch;delete
+// +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters,verbs=create
+
+// Reconcile advances one OpsRequest: Pending → Running → Succeeded, Failed,
+// Cancelled or TimedOut, and deletes finished ones after their TTL.
+func (r *OpsRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	ops := &dbaasv1.OpsRequest{}
+	if err := r.Get(ctx, req.NamespacedName, ops); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if ops.Status.Phase.Finished() {
+		return r.expire(ctx, ops)
+	}
+	s := &opsScope{ops: ops, original: ops.DeepCopy()}
+	result, err := r.advance(ctx, s)
+	if statusErr := r.writeOpsStatus(ctx, s); statusErr != nil {
+		return ctrl.Result{}, statusErr
+	}
+	if err == nil && s.ops.Status.Phase.Finished() {
+		return r.expire(ctx, s.ops)
+	}
+	return result, err
+}
+
+// advance runs the step of the operation's current phase.
+func (r *OpsRequestReconciler) advance(ctx context.Context, s *opsScope) (ctrl.Result, error) {
+	if s.ops.Status.Phase == "" {
+		s.ops.Status.Phase = dbaasv1.OpsPending
+		r.log(s, "Created", fmt.Sprintf("%s of DatabaseCluster %s requested", s.ops.Spec.Type, s.ops.Spec.ClusterRef))
+	}
+	if s.ops.Status.Phase == dbaasv1.OpsPending && s.ops.Spec.Cancel {
+		r.finish(s, dbaasv1.OpsCancelled, dbaasv1.CancelledReason, "cancelled while pending: nothing was changed")
+		return ctrl.Result{}, nil
+	}
+	if done, err := r.loadCluster(ctx, s); done || err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.observe(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
+	if s.ops.Status.Phase == dbaasv1.OpsPending {
+		return r.reconcilePending(ctx, s)
+	}
+	return r.reconcileRunning(ctx, s)
+}
+
+// loadCluster finds the cluster and its engine; it finishes the operation when
+// either is missing or the engine lacks the operation.
+func (r *OpsRequestReconciler) loadCluster(ctx context.Context, s *opsScope) (bool, error) {
+	s.cluster = &dbaasv1.DatabaseCluster{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: s.ops.Namespace, Name: s.ops.Spec.ClusterRef}, s.cluster)
+	if apierrors.IsNotFound(err) {
+		r.finish(s, dbaasv1.OpsFailed, dbaasv1.ClusterNotFoundReason, fmt.Sprintf("DatabaseCluster %q does not exist in namespace %s", s.ops.Spec.ClusterRef, s.ops.Namespace))
+		return true, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	if s.provider, err = r.Providers.Get(s.cluster.Spec.Engine); err != nil {
+		r.finish(s, dbaasv1.OpsFailed, dbaasv1.EngineNotFoundReason, err.Error())
+		return true, nil
+	}
+	ops := s.provider.Operations()
+	if !contains(ops.Types(), string(s.ops.Spec.Type)) {
+		r.finish(s, dbaasv1.OpsFailed, dbaasv1.UnsupportedReason, fmt.Sprintf("engine %s does not support %s; it supports %s",
+			s.cluster.Spec.Engine, s.ops.Spec.Type, strings.Join(ops.Types(), ", ")))
+		return true, nil
+	}
+	return false, nil
+}
+
+// reconcilePending checks the policy and the parameters, waits for the queue, then
+// starts the operation.
+func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope) (ctrl.Result, error) {
+	if r.Policy != nil {
+		denials, err := r.Policy.Denials(ctx, s.ops, s.cluster, s.provider.Engine())
+		if err != nil {
+			return ctrl.Result{}, fmt.Errorf("cannot evaluate the ops policy: %w", err)
+		}
+		if len(denials) > 0 {
+			r.finish(s, dbaasv1.OpsFailed, dbaasv1.PolicyDeniedReason, "the policy denies the operation: "+strings.Join(denials, "; "))
+			return ctrl.Result{}, nil
+		}
+	}
+	if err := r.evaluate(s); err != nil {
+		return ctrl.Result{}, nil
+	}
+	if len(s.operation.Invalid) > 0 {
+		r.finish(s, dbaasv1.OpsFailed, dbaasv1.InvalidParametersReason, strings.Join(s.operation.Invalid, "; "))
+		return ctrl.Result{}, nil
+	}
+	if s.provider.Operations().Queued(string(s.ops.Spec.Type)) {
+		blocker, err := r.blocker(ctx, s)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if blocker != nil {
+			msg := fmt.Sprintf("waiting for OpsRequest %s (%s, %s) on DatabaseCluster %s", blocker.Name, blocker.Spec.Type, phaseOf(blocker), s.cluster.Name)
+			r.setCondition(s, dbaasv1.OpsQueuedCondition, metav1.ConditionTrue, dbaasv1.WaitingReason, msg)
+			return ctrl.Result{}, nil
+		}
+	}
+	now := metav1.NewTime(r.Clock.Now())
+	s.ops.Status.Phase = dbaasv1.OpsRunning
+	s.ops.Status.StartTime = &now
+	r.setCondition(s, dbaasv1.OpsQueuedCondition, metav1.ConditionFalse, dbaasv1.RunningReason, "the operation left the queue")
+	r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionTrue, dbaasv1.RunningReason, "the operation runs")
+	r.log(s, "Started", fmt.Sprintf("%s of DatabaseCluster %s started", s.ops.Spec.Type, s.cluster.Name))
+	// The start time is written before anything is changed: actions use it as their
+	// stable timestamp, so a restart between the write and the actions repeats them
+	// identically instead of running them twice with different effects.
+	return ctrl.Result{}, nil
+}
+
+// reconcileRunning executes the operation once, then follows it to its end.
+func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope) (ctrl.Result, error) {
+	if s.ops.Spec.Cancel && !r.logged(s, "CancelRefused") {
+		r.log(s, "CancelRefused", "a running operation cannot be cancelled: it runs until it succeeds, fails or times out")
+	}
+	if remaining, ok := r.timeLeft(s); ok && remaining <= 0 {
+		r.finish(s, dbaasv1.OpsTimedOut, dbaasv1.TimedOutReason, fmt.Sprintf("the operation did not finish within %ds", *s.ops.Spec.TimeoutSeconds))
+		return ctrl.Result{}, nil
+	}
+	if err := r.evaluate(s); err != nil {
+		return ctrl.Result{}, nil
+	}
+	if !r.logged(s, "Applied") {
+		if err := r.execute(ctx, s); err != nil {
+			if apierrors.IsConflict(err) {
+				return ctrl.Result{}, err
+			}
+			r.finish(s, dbaasv1.OpsFailed, dbaasv1.ActionFailedReason, err.Error())
+			return ctrl.Result{}, nil
+		}
+		// The children have not reacted yet: judge done and failed on the next event.
+		return r.requeueForTimeout(s), nil
+	}
+	op := s.operation
+	if p := op.Progress; p != nil {
+		s.ops.Status.Progress = fmt.Sprintf("%d/%d", p.Current, p.Total)
+	}
+	switch {
+	case op.Failed:
+		r.finish(s, dbaasv1.OpsFailed, dbaasv1.OperationFailedReason, firstNonEmpty(op.Message, "the child reported a failure"))
+	case op.Done:
+		if p := op.Progress; p != nil {
+			s.ops.Status.Progress = fmt.Sprintf("%d/%d", p.Total, p.Total)
+		}
+		r.finish(s, dbaasv1.OpsSucceeded, dbaasv1.SucceededReason, firstNonEmpty(op.Message, fmt.Sprintf("%s succeeded", s.ops.Spec.Type)))
+	default:
+		if op.Message != "" {
+			r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionTrue, dbaasv1.RunningReason, op.Message)
+		}
+	}
+	return r.requeueForTimeout(s), nil
+}
+
+// evaluate runs the engine's definition of the operation; a failure finishes it.
+func (r *OpsRequestReconciler) evaluate(s *opsScope) error {
+	op, err := s.provider.Operations().Evaluate(s.cluster, s.ops, s.observed, s.created)
+	if err != nil {
+		r.finish(s, dbaasv1.OpsFailed, dbaasv1.InvalidParametersReason, err.Error())
+		return err
+	}
+	s.operation = op
+	return nil
+}
+
+// timeLeft returns how long a running operation may still run, if it has a timeout.
+func (r *OpsRequestReconciler) timeLeft(s *opsScope) (time.Duration, bool) {
+	if s.ops.Spec.TimeoutSeconds == nil || s.ops.Status.StartTime == nil {
+		return 0, false
+	}
+	deadline := s.ops.Status.StartTime.Add(time.Duration(*s.ops.Spec.TimeoutSeconds) * time.Second)
+	return deadline.Sub(r.Clock.Now()), true
+}
+
+// requeueForTimeout wakes the operation up when its timeout expires; everything
+// else is driven by events on the children.
+func (r *OpsRequestReconciler) requeueForTimeout(s *opsScope) ctrl.Result {
+	if remaining, ok := r.timeLeft(s); ok && !s.ops.Status.Phase.Finished() {
+		return ctrl.Result{RequeueAfter: remaining + 10*time.Millisecond}
+	}
+	return ctrl.Result{}
+}
+
+// expire deletes a finished OpsRequest once its TTL has passed.
+func (r *OpsRequestReconciler) expire(ctx context.Context, ops *dbaasv1.OpsRequest) (ctrl.Result, error) {
+	if ops.Spec.TTLSecondsAfterFinished == nil || ops.Status.CompletionTime == nil {
+		return ctrl.Result{}, nil
+	}
+	expiry := ops.Status.CompletionTime.Add(time.Duration(*ops.Spec.TTLSecondsAfterFinished) * time.Second)
+	if wait := expiry.Sub(r.Clock.Now()); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
+	r.Recorder.Eventf(ops, nil, corev1.EventTypeNormal, "Expired", "Delete", "deleted %ds after it finished", *ops.Spec.TTLSecondsAfterFinished)
+	return ctrl.Result{}, client.IgnoreNotFound(r.Delete(ctx, ops, client.Preconditions{UID: &ops.UID}))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func phaseOf(o *dbaasv1.OpsRequest) dbaasv1.OpsPhase {
+	if o.Status.Phase == "" {
+		return dbaasv1.OpsPending
+	}
+	return o.Status.Phase
+}

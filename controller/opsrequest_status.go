@@ -1,0 +1,81 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+)
+
+// log appends an entry to the bounded action log; it becomes an Event once the
+// status is written.
+func (r *OpsRequestReconciler) log(s *opsScope, action, message string) {
+	entry := dbaasv1.OpsAction{Time: metav1.NewTime(r.Clock.Now()), Action: action, Message: message}
+	actions := append(s.ops.Status.Actions, entry)
+	if len(actions) > dbaasv1.MaxOpsActions {
+		actions = actions[len(actions)-dbaasv1.MaxOpsActions:]
+	}
+	s.ops.Status.Actions = actions
+	s.logged = append(s.logged, entry)
+}
+
+// logged reports whether the action log has an entry for action.
+func (r *OpsRequestReconciler) logged(s *opsScope, action string) bool {
+	for _, a := range s.ops.Status.Actions {
+		if a.Action == action {
+			return true
+		}
+	}
+	return false
+}
+
+// finish ends the operation in a final phase.
+func (r *OpsRequestReconciler) finish(s *opsScope, phase dbaasv1.OpsPhase, reason, message string) {
+	now := metav1.NewTime(r.Clock.Now())
+	s.ops.Status.Phase = phase
+	s.ops.Status.CompletionTime = &now
+	status := metav1.ConditionFalse
+	if phase == dbaasv1.OpsSucceeded {
+		status = metav1.ConditionTrue
+	}
+	r.setCondition(s, dbaasv1.OpsSucceededCondition, status, reason, message)
+	r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionFalse, reason, message)
+	if meta.FindStatusCondition(s.ops.Status.Conditions, dbaasv1.OpsQueuedCondition) != nil {
+		r.setCondition(s, dbaasv1.OpsQueuedCondition, metav1.ConditionFalse, reason, "the operation finished")
+	}
+	r.log(s, string(phase), message)
+}
+
+// setCondition sets one condition of the OpsRequest.
+func (r *OpsRequestReconciler) setCondition(s *opsScope, condition string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&s.ops.Status.Conditions, metav1.Condition{
+		Type: condition, Status: status, Reason: reason, Message: message, ObservedGeneration: s.ops.Generation,
+	})
+}
+
+// writeOpsStatus is the one status write of a reconcile. It is skipped when nothing
+// changed and guarded by the resourceVersion: a conflict is retried with fresh data.
+// The actions logged by this reconcile are mirrored as Events after the write.
+func (r *OpsRequestReconciler) writeOpsStatus(ctx context.Context, s *opsScope) error {
+	if equality.Semantic.DeepEqual(s.original.Status, s.ops.Status) {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(s.original, client.MergeFromWithOptimisticLock{})
+	if err := r.Status().Patch(ctx, s.ops, patch); err != nil {
+		return fmt.Errorf("cannot write the status of OpsRequest %s: %w", s.ops.Name, err)
+	}
+	for _, a := range s.logged {
+		eventType := corev1.EventTypeNormal
+		if a.Action == string(dbaasv1.OpsFailed) || a.Action == string(dbaasv1.OpsTimedOut) {
+			eventType = corev1.EventTypeWarning
+		}
+		r.Recorder.Eventf(s.ops, nil, eventType, a.Action, string(s.ops.Spec.Type), "%s", a.Message)
+	}
+	return nil
+}
