@@ -22,7 +22,9 @@ func main() {
 	flag.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election lease (default: the operator's namespace)")
 	flag.BoolVar(&o.Webhooks, "webhooks", true, "serve the validating admission webhooks")
 	flag.IntVar(&o.WebhookPort, "webhook-port", 9443, "port of the webhook server")
-	flag.StringVar(&o.WebhookCertDir, "webhook-cert-dir", "", "folder of the webhook serving certificate (tls.crt, tls.key)")
+	flag.StringVar(&o.WebhookCertDir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs", "folder of the webhook serving certificate (tls.crt, tls.key)")
+	flag.BoolVar(&o.ManageWebhookCerts, "manage-webhook-certs", true, "issue the webhook certificate into a Secret and inject its CA into the webhook configuration (disable when cert-manager does it)")
+	flag.StringVar(&o.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "namespace of the operator (default: $POD_NAMESPACE)")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

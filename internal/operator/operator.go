@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -23,6 +24,7 @@ import (
 	"dbaas.io/operator/controller"
 	"dbaas.io/operator/engines"
 	"dbaas.io/operator/internal/apply"
+	"dbaas.io/operator/internal/certs"
 	"dbaas.io/operator/internal/provider"
 	"dbaas.io/operator/internal/render"
 	dbaaswebhook "dbaas.io/operator/internal/webhook"
@@ -50,6 +52,11 @@ type Options struct {
 	WebhookHost    string
 	WebhookPort    int
 	WebhookCertDir string
+	// ManageWebhookCerts provisions the webhook certificate (see internal/certs)
+	// before the webhook server starts, for a real cluster without cert-manager.
+	ManageWebhookCerts bool
+	// Namespace is the operator's namespace, for the certificate Secret.
+	Namespace string
 	// RetryInterval is how soon an unmet precondition is checked again. Default: 10s.
 	RetryInterval time.Duration
 }
@@ -80,6 +87,11 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	log := ctrl.Log.WithName("operator")
 	if err != nil {
 		log.Error(err, "an engine override failed to load; the last good version serves", "dir", o.EnginesDir)
+	}
+	if o.Webhooks && o.ManageWebhookCerts {
+		if err := provisionCerts(cfg, scheme, o); err != nil {
+			return nil, err
+		}
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
@@ -150,6 +162,28 @@ func (o *Options) defaults() {
 	if o.ProbeAddr == "" {
 		o.ProbeAddr = "0"
 	}
+}
+
+// provisionCerts runs before the manager exists, so the webhook server finds its
+// certificate when it starts.
+func provisionCerts(cfg *rest.Config, scheme *runtime.Scheme, o Options) error {
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err = certs.Ensure(ctx, c, certs.Options{
+		Namespace:            o.Namespace,
+		SecretName:           "dbaas-webhook-cert",
+		ServiceName:          "dbaas-webhook-service",
+		WebhookConfiguration: "dbaas-validating-webhook-configuration",
+		CertDir:              o.WebhookCertDir,
+	})
+	if err != nil {
+		return fmt.Errorf("cannot provision the webhook certificate: %w", err)
+	}
+	return nil
 }
 
 // childKinds is the union of the kinds every loaded engine may render.
