@@ -132,6 +132,10 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		if err := v.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the DatabaseCluster webhook: %w", err)
 		}
+		ov := &dbaaswebhook.OpsRequestValidator{Client: mgr.GetAPIReader(), Providers: providers}
+		if err := ov.SetupWithManager(mgr); err != nil {
+			return nil, fmt.Errorf("cannot set up the OpsRequest webhook: %w", err)
+		}
 	}
 	if o.EnginesDir != "" {
 		if err := mgr.Add(&engineReloader{registry: registry, interval: o.ReloadInterval}); err != nil {

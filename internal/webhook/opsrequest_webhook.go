@@ -1,0 +1,94 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/provider"
+	"dbaas.io/operator/internal/render"
+)
+
+// OpsPolicy decides whether an operation may run on a cluster.
+type OpsPolicy interface {
+	Denials(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine) ([]string, error)
+}
+
+// OpsRequestValidator refuses, at apply time, operations the cluster's engine does
+// not define or the ops policy denies, and any change to an OpsRequest's spec but
+// spec.cancel.
+type OpsRequestValidator struct {
+	Client    client.Reader
+	Providers *provider.Factory
+	// Policy is the ops policy; nil allows everything.
+	Policy OpsPolicy
+}
+
+// +kubebuilder:webhook:path=/validate-dbaas-io-v1alpha1-opsrequest,mutating=false,failurePolicy=fail,sideEffects=None,groups=dbaas.io,resources=opsrequests,verbs=create;update,versions=v1alpha1,name=vopsrequest.dbaas.io,admissionReviewVersions=v1
+
+// SetupWithManager registers the webhook with the manager's webhook server.
+func (v *OpsRequestValidator) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewWebhookManagedBy(mgr, &dbaasv1.OpsRequest{}).WithValidator(v).Complete()
+}
+
+// ValidateCreate checks a new operation against its cluster's engine and the policy.
+// An operation on a cluster that does not exist is let through: the controller
+// fails it with ClusterNotFound, which is what a user looking at it expects to read.
+func (v *OpsRequestValidator) ValidateCreate(ctx context.Context, ops *dbaasv1.OpsRequest) (admission.Warnings, error) {
+	cluster := &dbaasv1.DatabaseCluster{}
+	err := v.Client.Get(ctx, client.ObjectKey{Namespace: ops.Namespace, Name: ops.Spec.ClusterRef}, cluster)
+	if apierrors.IsNotFound(err) {
+		return admission.Warnings{fmt.Sprintf("DatabaseCluster %q does not exist: the operation will fail", ops.Spec.ClusterRef)}, nil
+	}
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	p, err := v.Providers.Get(cluster.Spec.Engine)
+	if err != nil {
+		return nil, opsInvalid(ops, field.Invalid(field.NewPath("spec", "clusterRef"), ops.Spec.ClusterRef, err.Error()))
+	}
+	if !p.Engine().HasOperation(string(ops.Spec.Type)) {
+		return nil, opsInvalid(ops, field.NotSupported(field.NewPath("spec", "type"), ops.Spec.Type, p.Operations().Types()))
+	}
+	if v.Policy == nil {
+		return nil, nil
+	}
+	denials, err := v.Policy.Denials(ctx, ops, cluster, p.Engine())
+	if err != nil {
+		return nil, apierrors.NewInternalError(fmt.Errorf("cannot evaluate the ops policy: %w", err))
+	}
+	var errs field.ErrorList
+	for _, d := range denials {
+		errs = append(errs, field.Forbidden(field.NewPath("spec"), d))
+	}
+	if len(errs) > 0 {
+		return nil, opsInvalid(ops, errs...)
+	}
+	return nil, nil
+}
+
+// ValidateUpdate allows changing spec.cancel only.
+func (v *OpsRequestValidator) ValidateUpdate(_ context.Context, old, ops *dbaasv1.OpsRequest) (admission.Warnings, error) {
+	before, after := old.Spec.DeepCopy(), ops.Spec.DeepCopy()
+	before.Cancel, after.Cancel = false, false
+	if !equality.Semantic.DeepEqual(before, after) {
+		return nil, opsInvalid(ops, field.Forbidden(field.NewPath("spec"), "an OpsRequest is immutable after creation except spec.cancel: create a new one"))
+	}
+	return nil, nil
+}
+
+// ValidateDelete allows every deletion.
+func (v *OpsRequestValidator) ValidateDelete(context.Context, *dbaasv1.OpsRequest) (admission.Warnings, error) {
+	return nil, nil
+}
+
+func opsInvalid(ops *dbaasv1.OpsRequest, errs ...*field.Error) error {
+	return apierrors.NewInvalid(dbaasv1.GroupVersion.WithKind("OpsRequest").GroupKind(), ops.Name, errs)
+}
