@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -16,6 +17,7 @@ import (
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 	"dbaas.io/operator/internal/provider"
+	"dbaas.io/operator/internal/render"
 )
 
 // OpsRequestReconciler runs OpsRequests: it queues them per cluster, executes what
@@ -118,7 +120,7 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 			return ctrl.Result{}, nil
 		}
 	}
-	if err := r.evaluate(s); err != nil {
+	if err := r.evaluate(ctx, s); err != nil {
 		return ctrl.Result{}, nil
 	}
 	if len(s.operation.Invalid) > 0 {
@@ -157,7 +159,7 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 		r.finish(s, dbaasv1.OpsTimedOut, dbaasv1.TimedOutReason, fmt.Sprintf("the operation did not finish within %ds", *s.ops.Spec.TimeoutSeconds))
 		return ctrl.Result{}, nil
 	}
-	if err := r.evaluate(s); err != nil {
+	if err := r.evaluate(ctx, s); err != nil {
 		return ctrl.Result{}, nil
 	}
 	if !r.logged(s, "Applied") {
@@ -191,15 +193,44 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 	return r.requeueForTimeout(s), nil
 }
 
-// evaluate runs the engine's definition of the operation; a failure finishes it.
-func (r *OpsRequestReconciler) evaluate(s *opsScope) error {
-	op, err := s.provider.Operations().Evaluate(s.cluster, s.ops, s.observed, s.created)
+// evaluate runs the engine's definition of the operation, a second time with the
+// objects its observe names; a failure finishes the operation.
+func (r *OpsRequestReconciler) evaluate(ctx context.Context, s *opsScope) error {
+	handler := s.provider.Operations()
+	op, err := handler.Evaluate(s.cluster, s.ops, s.observed, s.created, nil)
+	if err == nil && len(op.Observe) > 0 {
+		var lookups map[string]*unstructured.Unstructured
+		if lookups, err = r.lookup(ctx, s, op.Observe); err != nil {
+			return err
+		}
+		op, err = handler.Evaluate(s.cluster, s.ops, s.observed, s.created, lookups)
+	}
 	if err != nil {
 		r.finish(s, dbaasv1.OpsFailed, dbaasv1.InvalidParametersReason, err.Error())
 		return err
 	}
 	s.operation = op
 	return nil
+}
+
+// lookup reads the objects an operation observes; missing ones are left out.
+func (r *OpsRequestReconciler) lookup(ctx context.Context, s *opsScope, targets map[string]render.Target) (map[string]*unstructured.Unstructured, error) {
+	out := map[string]*unstructured.Unstructured{}
+	for name, t := range targets {
+		u, err := r.target(s, t)
+		if err != nil {
+			continue
+		}
+		err = r.Get(ctx, client.ObjectKeyFromObject(u), u)
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[name] = u
+	}
+	return out, nil
 }
 
 // timeLeft returns how long a running operation may still run, if it has a timeout.

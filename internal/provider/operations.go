@@ -17,8 +17,8 @@ func (o cueOperations) Types() []string { return o.engine.Operations }
 func (o cueOperations) Queued(opType string) bool { return !o.engine.Unqueued[opType] }
 
 // Evaluate fills the cluster, with its status, into input and the OpsRequest, the
-// children (by key) and the created objects (by name) into ops.
-func (o cueOperations) Evaluate(cluster *dbaasv1.DatabaseCluster, ops *dbaasv1.OpsRequest, observed, created []*unstructured.Unstructured) (*render.Operation, error) {
+// children (by key), the created objects (by name) and the looked-up objects into ops.
+func (o cueOperations) Evaluate(cluster *dbaasv1.DatabaseCluster, ops *dbaasv1.OpsRequest, observed, created []*unstructured.Unstructured, lookups map[string]*unstructured.Unstructured) (*render.Operation, error) {
 	in, err := ClusterInput(cluster)
 	if err != nil {
 		return nil, err
@@ -43,6 +43,10 @@ func (o cueOperations) Evaluate(cluster *dbaasv1.DatabaseCluster, ops *dbaasv1.O
 	}
 	for _, u := range created {
 		opsIn.Created[u.GetName()] = observedInput(u)
+	}
+	opsIn.Lookups = map[string]map[string]any{}
+	for name, u := range lookups {
+		opsIn.Lookups[name] = observedInput(u)
 	}
 	return o.engine.Operation(render.Input{Cluster: in}, opsIn, string(ops.Spec.Type))
 }

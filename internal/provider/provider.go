@@ -55,8 +55,9 @@ type OperationsHandler interface {
 	// Queued reports whether an operation type waits in the cluster's queue.
 	Queued(opType string) bool
 	// Evaluate evaluates the operation of an OpsRequest against the cluster (with its
-	// status), its children and the objects the operation created.
-	Evaluate(cluster *dbaasv1.DatabaseCluster, ops *dbaasv1.OpsRequest, observed, created []*unstructured.Unstructured) (*render.Operation, error)
+	// status), its children, the objects the operation created and the objects its
+	// observe named (nil on a first evaluation).
+	Evaluate(cluster *dbaasv1.DatabaseCluster, ops *dbaasv1.OpsRequest, observed, created []*unstructured.Unstructured, lookups map[string]*unstructured.Unstructured) (*render.Operation, error)
 }
 
 // Prepared is a cluster ready to render: its engine input, with what the engine

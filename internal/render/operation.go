@@ -16,6 +16,8 @@ type OpsInput struct {
 	Observed map[string]map[string]any `json:"observed"`
 	// Created are the objects the operation created, by name, with status.
 	Created map[string]map[string]any `json:"created"`
+	// Lookups are the objects the operation's observe named, by name.
+	Lookups map[string]map[string]any `json:"lookups"`
 }
 
 // Operation is an operation evaluated for one OpsRequest and what it observes now.
@@ -24,6 +26,7 @@ type Operation struct {
 	Invalid   []string           `json:"invalid"`
 	SpecPatch map[string]any     `json:"specPatch,omitempty"`
 	Actions   []Action           `json:"actions"`
+	Observe   map[string]Target  `json:"observe,omitempty"`
 	Done      bool               `json:"done"`
 	Failed    bool               `json:"failed"`
 	Message   string             `json:"message,omitempty"`
@@ -84,6 +87,9 @@ func (e *Engine) Operation(in Input, ops OpsInput, opType string) (*Operation, e
 	}
 	if ops.Created == nil {
 		ops.Created = map[string]map[string]any{}
+	}
+	if ops.Lookups == nil {
+		ops.Lookups = map[string]map[string]any{}
 	}
 	opsJSON, err := json.Marshal(ops)
 	if err != nil {

@@ -1,0 +1,208 @@
+// Package policy evaluates the Rego policies that gate DatabaseClusters and OpsRequests.
+// It knows the policies' input and output shapes, not the engines: engine knowledge lives
+// in the policies and their data.
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// The queries of the two gates.
+const (
+	clusterQuery = "data.dbaas.cluster.violation"
+	opsQuery     = "data.dbaas.ops.violation"
+)
+
+// DefaultTimeout bounds one evaluation, so a runaway policy cannot stall admission.
+const DefaultTimeout = time.Second
+
+// Set is one compiled generation of the policies. It is immutable and safe for
+// concurrent use: prepared queries may be evaluated from many goroutines.
+type Set struct {
+	cluster      rego.PreparedEvalQuery
+	ops          rego.PreparedEvalQuery
+	clusterCache *decisionCache // nil when disabled
+	opsCache     *decisionCache // nil when disabled
+	digest       string
+	timeout      time.Duration
+}
+
+// Option configures Load and NewReloader.
+type Option func(*options)
+
+type options struct {
+	timeout   time.Duration // per evaluation
+	interval  time.Duration // between polls of a Reloader
+	cacheSize int           // decisions remembered per gate; 0 disables
+}
+
+// WithTimeout bounds each evaluation (default DefaultTimeout).
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithDecisionCache sets how many decisions per gate a Set remembers (default
+// DefaultCacheSize); 0 disables the cache.
+func WithDecisionCache(n int) Option { return func(o *options) { o.cacheSize = n } }
+
+// WithPollInterval sets how often a Reloader reads its directory (default DefaultPollInterval).
+func WithPollInterval(d time.Duration) Option { return func(o *options) { o.interval = d } }
+
+func newOptions(opts []Option) options {
+	o := options{timeout: DefaultTimeout, interval: DefaultPollInterval, cacheSize: DefaultCacheSize}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.timeout <= 0 {
+		o.timeout = DefaultTimeout
+	}
+	if o.interval <= 0 {
+		o.interval = DefaultPollInterval
+	}
+	return o
+}
+
+// Load compiles the policies of fsys (policies.FS, or os.DirFS of an override directory):
+// every *.rego except *_test.rego, and every *.json, *.yaml and *.yml as data mounted at
+// data.dbaas.<dir>.<name>. It compiles in strict mode, without the built-ins that reach
+// outside the process, and prepares both gates' queries once.
+func Load(fsys fs.FS, opts ...Option) (*Set, error) {
+	o := newOptions(opts)
+	src, err := readSources(fsys)
+	if err != nil {
+		return nil, err
+	}
+	modules, err := parseModules(src.modules)
+	if err != nil {
+		return nil, err
+	}
+	compiler, err := compileModules(modules)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDataPaths(modules, src.data); err != nil {
+		return nil, err
+	}
+	store := newStore(src.data)
+	s := &Set{digest: src.digest, timeout: o.timeout}
+	if deterministic(modules) {
+		s.clusterCache, s.opsCache = newDecisionCache(o.cacheSize), newDecisionCache(o.cacheSize)
+	}
+	if s.cluster, err = prepare(compiler, store, clusterQuery); err != nil {
+		return nil, err
+	}
+	if s.ops, err = prepare(compiler, store, opsQuery); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Digest is the sha256 of the Rego modules and data files the set was compiled from.
+func (s *Set) Digest() string { return s.digest }
+
+// parseModules parses Rego v1 modules, annotations included so malformed METADATA fails.
+func parseModules(files map[string]string) (map[string]*ast.Module, error) {
+	modules := make(map[string]*ast.Module, len(files))
+	var errs []error
+	for path, text := range files {
+		m, err := ast.ParseModuleWithOpts(path, text, ast.ParserOptions{
+			RegoVersion:       ast.RegoV1,
+			ProcessAnnotation: true,
+		})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		modules[path] = m
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("cannot parse policies: %w", err)
+	}
+	return modules, nil
+}
+
+// compileModules compiles modules in strict mode after refusing forbidden built-ins.
+func compileModules(modules map[string]*ast.Module) (*ast.Compiler, error) {
+	if err := checkForbidden(modules); err != nil {
+		return nil, err
+	}
+	c := newCompiler()
+	if c.Compile(modules); c.Failed() {
+		return nil, fmt.Errorf("cannot compile policies: %w", c.Errors)
+	}
+	return c, nil
+}
+
+// newCompiler is the compiler every policy goes through, tests included.
+func newCompiler() *ast.Compiler {
+	return ast.NewCompiler().
+		WithStrict(true).
+		WithCapabilities(capabilities()).
+		WithDefaultRegoVersion(ast.RegoV1)
+}
+
+// newStore holds data as AST values, so evaluations read it without converting it.
+func newStore(data map[string]any) storage.Store {
+	return inmem.NewFromObjectWithOpts(data,
+		inmem.OptRoundTripOnWrite(false),
+		inmem.OptReturnASTValuesOnRead(true))
+}
+
+// prepare compiles query once against the compiled modules and the data.
+func prepare(c *ast.Compiler, store storage.Store, query string) (rego.PreparedEvalQuery, error) {
+	if len(c.GetRulesExact(ast.MustParseRef(query))) == 0 {
+		return rego.PreparedEvalQuery{}, fmt.Errorf("cannot load policies: no rule defines %s", query)
+	}
+	q, err := rego.New(
+		rego.Query(query),
+		rego.Compiler(c),
+		rego.Store(store),
+		rego.Capabilities(capabilities()),
+		rego.Strict(true),
+	).PrepareForEval(context.Background())
+	if err != nil {
+		return rego.PreparedEvalQuery{}, fmt.Errorf("cannot prepare %s: %w", query, err)
+	}
+	return q, nil
+}
+
+// checkDataPaths refuses data mounted at or inside a package path (or a package inside a
+// data value), which would make data.<path> ambiguous.
+func checkDataPaths(modules map[string]*ast.Module, data map[string]any) error {
+	var conflicts []string
+	for path, m := range modules {
+		if overlaps(data, m.Package.Path[1:]) {
+			conflicts = append(conflicts, fmt.Sprintf("%s: package %s overlaps a data file", path, m.Package.Path))
+		}
+	}
+	if len(conflicts) > 0 {
+		sort.Strings(conflicts)
+		return fmt.Errorf("cannot load policies: %s", strings.Join(conflicts, "; "))
+	}
+	return nil
+}
+
+// overlaps reports whether data holds a value at pkg or at one of its prefixes.
+func overlaps(data map[string]any, pkg ast.Ref) bool {
+	node := any(data)
+	for _, term := range pkg {
+		key, ok := term.Value.(ast.String)
+		obj, isObj := node.(map[string]any)
+		if !ok || !isObj {
+			return !isObj
+		}
+		if node, ok = obj[string(key)]; !ok {
+			return false
+		}
+	}
+	return true
+}
