@@ -1,0 +1,99 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/render"
+)
+
+// Gate is what the controllers and webhooks ask: it gathers a decision's input (the
+// object, its engine, its namespace's labels) and evaluates the current policy set.
+type Gate struct {
+	// Current returns the policy set to evaluate: the embedded one, or the last good
+	// one of a reloaded folder.
+	Current func() *Set
+	// Client reads namespaces, for their tier labels.
+	Client client.Reader
+}
+
+// Cluster evaluates the cluster gate for a cluster and the objects its engine rendered.
+func (g *Gate) Cluster(ctx context.Context, cluster *dbaasv1.DatabaseCluster, engine *render.Engine, rendered []map[string]any) (Decision, error) {
+	obj, err := toMap(cluster, false)
+	if err != nil {
+		return Decision{}, err
+	}
+	ns, err := g.namespace(ctx, cluster.Namespace)
+	if err != nil {
+		return Decision{}, err
+	}
+	objects := make([]any, len(rendered))
+	for i, r := range rendered {
+		objects[i] = r
+	}
+	return g.Current().EvalCluster(ctx, ClusterInput{
+		Cluster:   obj,
+		Engine:    Engine{Name: engine.Name, Versions: engine.VersionNames()},
+		Rendered:  objects,
+		Namespace: ns,
+	})
+}
+
+// Ops evaluates the ops gate for an operation on a cluster.
+func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine) (Decision, error) {
+	opsObj, err := toMap(ops, true)
+	if err != nil {
+		return Decision{}, err
+	}
+	clusterObj, err := toMap(cluster, true)
+	if err != nil {
+		return Decision{}, err
+	}
+	ns, err := g.namespace(ctx, ops.Namespace)
+	if err != nil {
+		return Decision{}, err
+	}
+	return g.Current().EvalOps(ctx, OpsInput{
+		Ops:       opsObj,
+		Cluster:   clusterObj,
+		Engine:    Engine{Name: engine.Name, Versions: engine.VersionNames(), Operations: engine.Operations},
+		Namespace: ns,
+	})
+}
+
+// namespace reads a namespace's labels; a namespace that cannot be read has none.
+func (g *Gate) namespace(ctx context.Context, name string) (Namespace, error) {
+	ns := &corev1.Namespace{}
+	err := g.Client.Get(ctx, client.ObjectKey{Name: name}, ns)
+	if apierrors.IsNotFound(err) {
+		return Namespace{Name: name}, nil
+	}
+	if err != nil {
+		return Namespace{}, fmt.Errorf("cannot read namespace %s: %w", name, err)
+	}
+	return Namespace{Name: name, Labels: ns.Labels}, nil
+}
+
+// toMap converts an API object to the map the evaluation reads, without the fields
+// that change on every write (managed fields, resource version) so that the decision
+// cache hits; status is kept only when asked for.
+func toMap(obj runtime.Object, withStatus bool) (map[string]any, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, fmt.Errorf("cannot convert the object for the policy: %w", err)
+	}
+	if meta, ok := m["metadata"].(map[string]any); ok {
+		delete(meta, "managedFields")
+		delete(meta, "resourceVersion")
+	}
+	if !withStatus {
+		delete(m, "status")
+	}
+	return m, nil
+}

@@ -1,0 +1,114 @@
+package dbaas.lib
+
+# METADATA
+# title: Default size units
+# description: PostgreSQL's size units, for engines whose data gives no sizeUnits; kB is 1024 bytes.
+default_size_units := {"B": 1, "kB": 1024, "MB": 1048576, "GB": 1073741824, "TB": 1099511627776}
+
+# METADATA
+# title: Duration units
+# description: Microseconds per PostgreSQL duration unit (integers, so comparisons are exact).
+duration_units := {"us": 1, "ms": 1000, "s": 1000000, "min": 60000000, "h": 3600000000, "d": 86400000000}
+
+_number_with_unit := `^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$`
+
+# METADATA
+# title: Size in bytes
+# description: >-
+#   Parses a size such as "256MB" with the unit table given; a bare number counts in
+#   default_unit, itself a unit with an optional count such as "8kB" (PostgreSQL pages).
+size_bytes(value, default_unit, table) := n * f if {
+	[_, num, unit] := regex.find_all_string_submatch_n(_number_with_unit, _text(value), 1)[0]
+	n := to_number(num)
+	f := _size_factor(unit, default_unit, table)
+}
+
+_size_factor(unit, default_unit, table) := table[unit] if {
+	unit != ""
+} else := unit_bytes(default_unit, table) if {
+	unit == ""
+}
+
+# METADATA
+# title: Unit in bytes
+# description: Bytes in a unit with an optional count ("8kB" is 8192, "" is 1).
+unit_bytes(unit, table) := table[unit] if {
+	unit != ""
+} else := 1 if {
+	unit == ""
+} else := _count(num) * table[u] if {
+	[_, num, u] := regex.find_all_string_submatch_n(`^([0-9]*)([A-Za-z]+)$`, unit, 1)[0]
+}
+
+_count("") := 1
+
+_count(num) := to_number(num) if num != ""
+
+# METADATA
+# title: Duration in microseconds
+# description: Parses a duration such as "30s" or "5min"; a bare number counts in default_unit.
+duration_us(value, default_unit) := to_number(num) * duration_units[u] if {
+	[_, num, unit] := regex.find_all_string_submatch_n(_number_with_unit, _text(value), 1)[0]
+	u := _or(unit, default_unit)
+}
+
+# METADATA
+# title: Kubernetes quantity
+# description: >-
+#   A Kubernetes quantity as a number: cores for cpu ("500m" is 0.5), bytes for memory
+#   and storage (Ki Mi Gi Ti Pi Ei are powers of 1024; k M G T P E powers of 1000).
+quantity(q) := q if {
+	is_number(q)
+} else := units.parse(q) if {
+	is_string(q)
+	regex.match(`^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$`, q)
+}
+
+_text(v) := v if {
+	is_string(v)
+} else := format_int(v, 10) if {
+	v == floor(v)
+} else := sprintf("%v", [v])
+
+_or("", d) := d
+
+_or(x, _) := x if x != ""
+
+# METADATA
+# title: Version parts
+# description: The numbers of a version string ("v16.2" is [16, 2]).
+version_parts(v) := [to_number(p) | some p in regex.find_n(`[0-9]+`, v, -1)]
+
+# METADATA
+# title: Version compare
+# description: -1, 0 or 1 as a is older than, the same as or newer than b; missing parts count as 0.
+version_compare(a, b) := _compare(version_parts(a), version_parts(b), max([count(version_parts(a)), count(version_parts(b))]))
+
+# METADATA
+# title: Version older
+# description: >-
+#   True when a is older than b on the parts both spell: "16" is not older than "16.4",
+#   which is a release of the same line.
+version_older(a, b) if {
+	pa := version_parts(a)
+	pb := version_parts(b)
+	_compare(pa, pb, min([count(pa), count(pb)])) < 0
+}
+
+_compare(pa, pb, n) := _sign([d |
+	some i in numbers.range(0, n - 1)
+	d := _part(pa, i) - _part(pb, i)
+	d != 0
+]) if n > 0
+
+_compare(_, _, 0) := 0
+
+_part(p, i) := p[i] if i < count(p)
+
+_part(p, i) := 0 if i >= count(p)
+
+_sign([]) := 0
+
+_sign(diffs) := 1 if diffs[0] > 0
+
+_sign(diffs) := -1 if diffs[0] < 0
