@@ -14,7 +14,9 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 	"dbaas.io/operator/internal/apply"
@@ -36,6 +38,9 @@ type DatabaseClusterReconciler struct {
 	Applier *apply.Applier
 	// RetryInterval is how soon an unmet precondition is checked again.
 	RetryInterval time.Duration
+	// Resync, when set, carries clusters to reconcile again because an engine or a
+	// policy they depend on changed without any event on the cluster itself.
+	Resync <-chan event.GenericEvent
 }
 
 // +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters,verbs=get;list;watch;update;patch
@@ -119,6 +124,9 @@ func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []s
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&dbaasv1.DatabaseCluster{}).
 		Named("databasecluster")
+	if r.Resync != nil {
+		b = b.WatchesRawSource(source.Channel(r.Resync, &handler.EnqueueRequestForObject{}))
+	}
 	log := mgr.GetLogger().WithName("databasecluster")
 	for _, gvk := range kinds {
 		if _, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {

@@ -92,12 +92,12 @@ func (r *DatabaseClusterReconciler) checkPolicy(ctx context.Context, s *clusterS
 	for _, o := range s.result.Objects {
 		rendered = append(rendered, o.Object.Object)
 	}
-	msgs, err := r.Policy.Denials(ctx, s.cluster, s.provider.Engine(), rendered)
+	decision, err := r.Policy.Cluster(ctx, s.cluster, s.provider.Engine(), rendered)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("cannot evaluate the cluster policy: %w", err)
 	}
-	if len(msgs) > 0 {
-		msg := "the policy denies the cluster, children are untouched: " + strings.Join(msgs, "; ")
+	if !decision.Allowed() {
+		msg := "the policy denies the cluster, children are untouched: " + decision.Message()
 		s.halt(dbaasv1.PolicyDeniedReason, msg)
 		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeWarning, dbaasv1.PolicyDeniedReason, "Policy", "%s", msg)
 	}

@@ -111,12 +111,12 @@ func (r *OpsRequestReconciler) loadCluster(ctx context.Context, s *opsScope) (bo
 // starts the operation.
 func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope) (ctrl.Result, error) {
 	if r.Policy != nil {
-		denials, err := r.Policy.Denials(ctx, s.ops, s.cluster, s.provider.Engine())
+		decision, err := r.Policy.Ops(ctx, s.ops, s.cluster, s.provider.Engine())
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("cannot evaluate the ops policy: %w", err)
 		}
-		if len(denials) > 0 {
-			r.finish(s, dbaasv1.OpsFailed, dbaasv1.PolicyDeniedReason, "the policy denies the operation: "+strings.Join(denials, "; "))
+		if !decision.Allowed() {
+			r.finish(s, dbaasv1.OpsFailed, dbaasv1.PolicyDeniedReason, "the policy denies the operation: "+decision.Message())
 			return ctrl.Result{}, nil
 		}
 	}

@@ -4,17 +4,18 @@ import (
 	"context"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/policy"
 	"dbaas.io/operator/internal/render"
 )
 
 // ClusterPolicy decides whether a cluster and its rendered children may be applied.
-// It returns one message per violation; none means allowed.
+// *policy.Gate implements it.
 type ClusterPolicy interface {
-	Denials(ctx context.Context, cluster *dbaasv1.DatabaseCluster, engine *render.Engine, rendered []map[string]any) ([]string, error)
+	Cluster(ctx context.Context, cluster *dbaasv1.DatabaseCluster, engine *render.Engine, rendered []map[string]any) (policy.Decision, error)
 }
 
-// OpsPolicy decides whether an operation may run on a cluster. It returns one
-// message per violation; none means allowed.
+// OpsPolicy decides whether an operation may run on a cluster. *policy.Gate
+// implements it.
 type OpsPolicy interface {
-	Denials(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine) ([]string, error)
+	Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine) (policy.Decision, error)
 }

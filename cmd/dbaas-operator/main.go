@@ -25,6 +25,7 @@ func main() {
 	flag.StringVar(&o.WebhookCertDir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs", "folder of the webhook serving certificate (tls.crt, tls.key)")
 	flag.BoolVar(&o.ManageWebhookCerts, "manage-webhook-certs", true, "issue the webhook certificate into a Secret and inject its CA into the webhook configuration (disable when cert-manager does it)")
 	flag.StringVar(&o.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "namespace of the operator (default: $POD_NAMESPACE)")
+	flag.StringVar(&o.PodName, "pod-name", os.Getenv("POD_NAME"), "the operator's Pod, for Events about the operator (default: $POD_NAME)")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ var commands = map[string]command{
 	"render": {"render the child objects of DatabaseClusters, offline", runRender},
 	"vet":    {"load and check engines, and render sample clusters with them", runVet},
 	"dev":    {"run a local control plane with the operator", runDev},
+	"policy": {"evaluate the policies for DatabaseClusters and OpsRequests, offline (policy eval -f FILE)", runPolicy},
 }
 
 func main() {
@@ -36,7 +38,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	if err := cmd.run(args[1:], stdout, stderr); err != nil {
+	if err := cmd.run(args[1:], stdout, stderr); errors.Is(err, errDenied) {
+		return 1
+	} else if err != nil {
 		fmt.Fprintf(stderr, "dbaasctl %s: %v\n", args[0], err)
 		return 1
 	}

@@ -35,9 +35,13 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	clusters, err := readClusters(*file)
+	objects, err := readObjects(*file)
 	if err != nil {
 		return err
+	}
+	clusters := objects.clusters
+	if len(clusters) == 0 {
+		return fmt.Errorf("%s has no DatabaseCluster", *file)
 	}
 	factory := &provider.Factory{Registry: registry}
 	for _, c := range clusters {
@@ -74,9 +78,16 @@ func loadRegistry(dir string) (*render.Registry, error) {
 	return r, nil
 }
 
-// readClusters decodes every DatabaseCluster document of a YAML file, strictly, so a
-// misspelt field is an error rather than silently ignored.
-func readClusters(path string) ([]*dbaasv1.DatabaseCluster, error) {
+// objects are the documents of a YAML file that dbaasctl understands.
+type objects struct {
+	clusters []*dbaasv1.DatabaseCluster
+	ops      []*dbaasv1.OpsRequest
+}
+
+// readObjects decodes every DatabaseCluster and OpsRequest document of a YAML file,
+// strictly, so a misspelt field is an error rather than silently ignored; other
+// documents are skipped. Objects without a namespace get "default".
+func readObjects(path string) (*objects, error) {
 	var data []byte
 	var err error
 	if path == "-" {
@@ -87,7 +98,7 @@ func readClusters(path string) ([]*dbaasv1.DatabaseCluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*dbaasv1.DatabaseCluster
+	out := &objects{}
 	reader := yaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	for {
 		doc, err := reader.Read()
@@ -104,20 +115,26 @@ func readClusters(path string) ([]*dbaasv1.DatabaseCluster, error) {
 		if err := sigsyaml.Unmarshal(doc, &meta); err != nil {
 			return nil, fmt.Errorf("cannot read %s: %w", path, err)
 		}
-		if meta.Kind != "DatabaseCluster" {
-			continue
+		switch meta.Kind {
+		case "DatabaseCluster":
+			c := &dbaasv1.DatabaseCluster{}
+			if err := sigsyaml.UnmarshalStrict(doc, c); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if c.Namespace == "" {
+				c.Namespace = "default"
+			}
+			out.clusters = append(out.clusters, c)
+		case "OpsRequest":
+			o := &dbaasv1.OpsRequest{}
+			if err := sigsyaml.UnmarshalStrict(doc, o); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if o.Namespace == "" {
+				o.Namespace = "default"
+			}
+			out.ops = append(out.ops, o)
 		}
-		c := &dbaasv1.DatabaseCluster{}
-		if err := sigsyaml.UnmarshalStrict(doc, c); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if c.Namespace == "" {
-			c.Namespace = "default"
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s has no DatabaseCluster", path)
 	}
 	return out, nil
 }

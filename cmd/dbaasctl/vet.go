@@ -41,12 +41,12 @@ func runVet(args []string, stdout, stderr io.Writer) error {
 	factory := &provider.Factory{Registry: registry}
 	var failures []error
 	for _, file := range fs.Args() {
-		clusters, err := readClusters(file)
+		objs, err := readObjects(file)
 		if err != nil {
 			failures = append(failures, err)
 			continue
 		}
-		for _, c := range clusters {
+		for _, c := range objs.clusters {
 			if err := vetCluster(factory, checker, c.Spec.Engine, c); err != nil {
 				failures = append(failures, fmt.Errorf("%s (%s): %w", file, c.Name, err))
 				continue

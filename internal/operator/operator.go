@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -15,6 +17,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -25,9 +28,11 @@ import (
 	"dbaas.io/operator/engines"
 	"dbaas.io/operator/internal/apply"
 	"dbaas.io/operator/internal/certs"
+	"dbaas.io/operator/internal/policy"
 	"dbaas.io/operator/internal/provider"
 	"dbaas.io/operator/internal/render"
 	dbaaswebhook "dbaas.io/operator/internal/webhook"
+	"dbaas.io/operator/policies"
 )
 
 // Options configure the operator.
@@ -57,6 +62,9 @@ type Options struct {
 	ManageWebhookCerts bool
 	// Namespace is the operator's namespace, for the certificate Secret.
 	Namespace string
+	// PodName is the operator's Pod, which Events about the operator (a policy
+	// reload that failed) are about.
+	PodName string
 	// RetryInterval is how soon an unmet precondition is checked again. Default: 10s.
 	RetryInterval time.Duration
 }
@@ -108,9 +116,16 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		return nil, fmt.Errorf("cannot create the manager: %w", err)
 	}
 	providers := &provider.Factory{Registry: registry}
+	gate, err := policyGate(mgr, o)
+	if err != nil {
+		return nil, err
+	}
+	resync := make(chan event.GenericEvent)
 	clusters := &controller.DatabaseClusterReconciler{
+		Resync:        resync,
 		Client:        mgr.GetClient(),
 		Providers:     providers,
+		Policy:        gate,
 		Recorder:      mgr.GetEventRecorder("dbaas-operator"),
 		Applier:       apply.NewApplier(mgr.GetClient()),
 		RetryInterval: o.RetryInterval,
@@ -121,6 +136,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	ops := &controller.OpsRequestReconciler{
 		Client:    mgr.GetClient(),
 		Providers: providers,
+		Policy:    gate,
 		Recorder:  mgr.GetEventRecorder("dbaas-operator"),
 		Clock:     clock.RealClock{},
 	}
@@ -128,17 +144,29 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		return nil, fmt.Errorf("cannot set up the OpsRequest controller: %w", err)
 	}
 	if o.Webhooks {
-		v := &dbaaswebhook.DatabaseClusterValidator{Providers: providers, Registry: registry}
+		v := &dbaaswebhook.DatabaseClusterValidator{Providers: providers, Registry: registry, Policy: gate}
 		if err := v.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the DatabaseCluster webhook: %w", err)
 		}
-		ov := &dbaaswebhook.OpsRequestValidator{Client: mgr.GetAPIReader(), Providers: providers}
+		ov := &dbaaswebhook.OpsRequestValidator{Client: mgr.GetAPIReader(), Providers: providers, Policy: gate}
 		if err := ov.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the OpsRequest webhook: %w", err)
 		}
 	}
 	if o.EnginesDir != "" {
 		if err := mgr.Add(&engineReloader{registry: registry, interval: o.ReloadInterval}); err != nil {
+			return nil, err
+		}
+	}
+	if o.EnginesDir != "" || o.PoliciesDir != "" {
+		fingerprint := func() string {
+			f := gate.Current().Digest()
+			for _, e := range registry.Engines() {
+				f += "," + e.Digest
+			}
+			return f
+		}
+		if err := mgr.Add(&resyncer{client: mgr.GetClient(), fingerprint: fingerprint, interval: o.ReloadInterval, out: resync}); err != nil {
 			return nil, err
 		}
 	}
@@ -166,6 +194,44 @@ func (o *Options) defaults() {
 	if o.ProbeAddr == "" {
 		o.ProbeAddr = "0"
 	}
+}
+
+// policyGate loads the embedded policies, or the --policies-dir folder with a reloader
+// that keeps the last good set serving when a change does not compile.
+func policyGate(mgr manager.Manager, o Options) (*policy.Gate, error) {
+	gate := &policy.Gate{Namespaces: policy.ClientNamespaces{Client: mgr.GetAPIReader()}}
+	if o.PoliciesDir == "" {
+		set, err := policy.Load(policies.FS)
+		if err != nil {
+			return nil, fmt.Errorf("cannot load the embedded policies: %w", err)
+		}
+		gate.Current = func() *policy.Set { return set }
+		return gate, nil
+	}
+	log := ctrl.Log.WithName("policies")
+	recorder := mgr.GetEventRecorder("dbaas-operator")
+	reloader, err := policy.NewReloader(o.PoliciesDir, log, func(err error) {
+		if pod := operatorPod(o); pod != nil {
+			recorder.Eventf(pod, nil, corev1.EventTypeWarning, "PolicyReloadFailed", "Reload", "%s: the last good policies keep serving", err)
+		}
+	}, policy.WithPollInterval(o.ReloadInterval))
+	if err != nil {
+		return nil, fmt.Errorf("cannot load the policies of %s: %w", o.PoliciesDir, err)
+	}
+	if err := mgr.Add(reloader); err != nil {
+		return nil, err
+	}
+	gate.Current = reloader.Current
+	return gate, nil
+}
+
+// operatorPod is the operator's own Pod, which Events about the operator are about;
+// nil outside a cluster.
+func operatorPod(o Options) *corev1.Pod {
+	if o.PodName == "" || o.Namespace == "" {
+		return nil
+	}
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: o.PodName, Namespace: o.Namespace}}
 }
 
 // provisionCerts runs before the manager exists, so the webhook server finds its

@@ -19,8 +19,37 @@ type Gate struct {
 	// Current returns the policy set to evaluate: the embedded one, or the last good
 	// one of a reloaded folder.
 	Current func() *Set
-	// Client reads namespaces, for their tier labels.
-	Client client.Reader
+	// Namespaces reads the labels of namespaces (their tier).
+	Namespaces NamespaceReader
+}
+
+// NamespaceReader returns what the gates know of a namespace.
+type NamespaceReader interface {
+	Namespace(ctx context.Context, name string) (Namespace, error)
+}
+
+// ClientNamespaces reads namespaces from the API server.
+type ClientNamespaces struct{ Client client.Reader }
+
+// Namespace reads a namespace's labels; a namespace that does not exist has none.
+func (c ClientNamespaces) Namespace(ctx context.Context, name string) (Namespace, error) {
+	ns := &corev1.Namespace{}
+	err := c.Client.Get(ctx, client.ObjectKey{Name: name}, ns)
+	if apierrors.IsNotFound(err) {
+		return Namespace{Name: name}, nil
+	}
+	if err != nil {
+		return Namespace{}, fmt.Errorf("cannot read namespace %s: %w", name, err)
+	}
+	return Namespace{Name: name, Labels: ns.Labels}, nil
+}
+
+// StaticNamespaces gives every namespace the same labels, for offline evaluation.
+type StaticNamespaces map[string]string
+
+// Namespace returns name with the static labels.
+func (s StaticNamespaces) Namespace(_ context.Context, name string) (Namespace, error) {
+	return Namespace{Name: name, Labels: s}, nil
 }
 
 // Cluster evaluates the cluster gate for a cluster and the objects its engine rendered.
@@ -29,7 +58,7 @@ func (g *Gate) Cluster(ctx context.Context, cluster *dbaasv1.DatabaseCluster, en
 	if err != nil {
 		return Decision{}, err
 	}
-	ns, err := g.namespace(ctx, cluster.Namespace)
+	ns, err := g.Namespaces.Namespace(ctx, cluster.Namespace)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -55,7 +84,7 @@ func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv
 	if err != nil {
 		return Decision{}, err
 	}
-	ns, err := g.namespace(ctx, ops.Namespace)
+	ns, err := g.Namespaces.Namespace(ctx, ops.Namespace)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -65,19 +94,6 @@ func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv
 		Engine:    Engine{Name: engine.Name, Versions: engine.VersionNames(), Operations: engine.Operations},
 		Namespace: ns,
 	})
-}
-
-// namespace reads a namespace's labels; a namespace that cannot be read has none.
-func (g *Gate) namespace(ctx context.Context, name string) (Namespace, error) {
-	ns := &corev1.Namespace{}
-	err := g.Client.Get(ctx, client.ObjectKey{Name: name}, ns)
-	if apierrors.IsNotFound(err) {
-		return Namespace{Name: name}, nil
-	}
-	if err != nil {
-		return Namespace{}, fmt.Errorf("cannot read namespace %s: %w", name, err)
-	}
-	return Namespace{Name: name, Labels: ns.Labels}, nil
 }
 
 // toMap converts an API object to the map the evaluation reads, without the fields

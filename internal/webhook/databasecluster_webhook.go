@@ -13,13 +13,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/policy"
 	"dbaas.io/operator/internal/provider"
 	"dbaas.io/operator/internal/render"
 )
 
 // ClusterPolicy decides whether a cluster and its rendered children may be applied.
 type ClusterPolicy interface {
-	Denials(ctx context.Context, cluster *dbaasv1.DatabaseCluster, engine *render.Engine, rendered []map[string]any) ([]string, error)
+	Cluster(ctx context.Context, cluster *dbaasv1.DatabaseCluster, engine *render.Engine, rendered []map[string]any) (policy.Decision, error)
 }
 
 // DatabaseClusterValidator validates DatabaseClusters against the loaded engines and
@@ -82,18 +83,28 @@ func (v *DatabaseClusterValidator) validate(ctx context.Context, c *dbaasv1.Data
 	for _, o := range result.Objects {
 		rendered = append(rendered, o.Object.Object)
 	}
-	denials, err := v.Policy.Denials(ctx, c, engine, rendered)
+	decision, err := v.Policy.Cluster(ctx, c, engine, rendered)
 	if err != nil {
 		return apierrors.NewInternalError(fmt.Errorf("cannot evaluate the cluster policy: %w", err))
 	}
-	var errs field.ErrorList
-	for _, d := range denials {
-		errs = append(errs, field.Forbidden(spec, d))
-	}
-	if len(errs) > 0 {
+	if errs := violations(decision); len(errs) > 0 {
 		return invalid(c, errs...)
 	}
 	return nil
+}
+
+// violations turns a policy decision into field errors, one per violation, on the
+// field the policy names.
+func violations(d policy.Decision) field.ErrorList {
+	var errs field.ErrorList
+	for _, v := range d.Violations {
+		path := field.NewPath("spec")
+		if v.Field != "" {
+			path = field.NewPath(v.Field)
+		}
+		errs = append(errs, field.Forbidden(path, v.Message))
+	}
+	return errs
 }
 
 func invalid(c *dbaasv1.DatabaseCluster, errs ...*field.Error) error {

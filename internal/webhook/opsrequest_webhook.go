@@ -12,13 +12,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/policy"
 	"dbaas.io/operator/internal/provider"
 	"dbaas.io/operator/internal/render"
 )
 
 // OpsPolicy decides whether an operation may run on a cluster.
 type OpsPolicy interface {
-	Denials(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine) ([]string, error)
+	Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine) (policy.Decision, error)
 }
 
 // OpsRequestValidator refuses, at apply time, operations the cluster's engine does
@@ -60,15 +61,11 @@ func (v *OpsRequestValidator) ValidateCreate(ctx context.Context, ops *dbaasv1.O
 	if v.Policy == nil {
 		return nil, nil
 	}
-	denials, err := v.Policy.Denials(ctx, ops, cluster, p.Engine())
+	decision, err := v.Policy.Ops(ctx, ops, cluster, p.Engine())
 	if err != nil {
 		return nil, apierrors.NewInternalError(fmt.Errorf("cannot evaluate the ops policy: %w", err))
 	}
-	var errs field.ErrorList
-	for _, d := range denials {
-		errs = append(errs, field.Forbidden(field.NewPath("spec"), d))
-	}
-	if len(errs) > 0 {
+	if errs := violations(decision); len(errs) > 0 {
 		return nil, opsInvalid(ops, errs...)
 	}
 	return nil, nil
