@@ -22,7 +22,6 @@ type OpsInput struct {
 
 // Operation is an operation evaluated for one OpsRequest and what it observes now.
 type Operation struct {
-	Queue     bool               `json:"queue"`
 	Invalid   []string           `json:"invalid"`
 	SpecPatch map[string]any     `json:"specPatch,omitempty"`
 	Actions   []Action           `json:"actions"`
