@@ -49,8 +49,12 @@ manifests: controller-gen ## Generate the CRDs (config/crd/bases), the ClusterRo
 		output:webhook:artifacts:config=config/webhook
 
 .PHONY: schemas
-schemas: manifests cue ## Generate CUE schemas: schemas/api from our CRDs (committed), schemas/gen/<group> from the child CRDs in the module cache (git-ignored).
+schemas: manifests cue child-crds ## Generate CUE schemas: schemas/api from our CRDs (committed), schemas/gen/<group> from the child CRDs in the module cache and bin/crds (git-ignored).
 	CUE=$(CUE) hack/gen-schemas.sh
+
+.PHONY: child-crds
+child-crds: controller-gen ## Generate the child CRDs that no module ships (Strimzi's, from the Go types of strimzi-client-go) into bin/crds/, when missing or stale.
+	go run ./internal/childcrds/gen -controller-gen $(CONTROLLER_GEN)
 
 .PHONY: vet-samples
 vet-samples: cue ## Check every config/samples/*.yaml against the CUE schema of its kind in schemas/api.
@@ -78,7 +82,7 @@ verify-generated: generate manifests schemas ## Fail when generated files (api, 
 	if [[ -n $$untracked ]]; then echo "generated files are not committed:"; echo "$$untracked"; exit 1; fi
 
 .PHONY: test
-test: k8s-bin cue schemas $(if $(filter true,$(CI)),verify-generated) vet-samples vet ## Run all Go tests against a real control plane (in CI also verify-generated).
+test: k8s-bin cue child-crds schemas $(if $(filter true,$(CI)),verify-generated) vet-samples vet ## Run all Go tests against a real control plane (in CI also verify-generated).
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: bench
@@ -86,7 +90,7 @@ bench: ## Run the benchmarks of internal/ and engines/.
 	go test -run '^$$' -bench . -benchmem ./internal/... ./engines/...
 
 .PHONY: dev
-dev: k8s-bin ## Start a local control plane with the operator: dbaasctl dev $(DEV_ARGS).
+dev: k8s-bin child-crds ## Start a local control plane with the operator: dbaasctl dev $(DEV_ARGS).
 	go run ./cmd/dbaasctl dev $(DEV_ARGS)
 
 .PHONY: verify-kustomize

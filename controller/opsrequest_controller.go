@@ -39,6 +39,10 @@ type OpsRequestReconciler struct {
 // +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters,verbs=create
 
+// observePoll is how often a running operation looks again at the objects its
+// observe names, which no watch covers.
+const observePoll = 2 * time.Second
+
 // Reconcile advances one OpsRequest: Pending → Running → Succeeded, Failed,
 // Cancelled or TimedOut, and deletes finished ones after their TTL.
 func (r *OpsRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -184,10 +188,15 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 		if p := op.Progress; p != nil {
 			s.ops.Status.Progress = fmt.Sprintf("%d/%d", p.Total, p.Total)
 		}
-		r.finish(s, dbaasv1.OpsSucceeded, dbaasv1.SucceededReason, firstNonEmpty(op.Message, fmt.Sprintf("%s succeeded", s.ops.Spec.Type)))
+		r.finish(s, dbaasv1.OpsSucceeded, dbaasv1.SucceededReason, fmt.Sprintf("%s succeeded", s.ops.Spec.Type))
 	default:
 		if op.Message != "" {
 			r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionTrue, dbaasv1.RunningReason, op.Message)
+		}
+		// Objects named by observe are not watched (they are not the cluster's
+		// children): look at them again shortly.
+		if len(op.Observe) > 0 {
+			return shortest(r.requeueForTimeout(s), ctrl.Result{RequeueAfter: observePoll}), nil
 		}
 	}
 	return r.requeueForTimeout(s), nil

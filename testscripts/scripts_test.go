@@ -91,6 +91,7 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"kubectl":  cmdKubectl,
 	"simulate": cmdSimulate,
 	"events":   cmdEvents,
+	"sleep":    cmdSleep,
 
 	"restart-operator": cmdRestartOperator,
 }
@@ -189,4 +190,18 @@ func cmdRestartOperator(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%v", err)
 	}
 	fmt.Fprintln(ts.Stdout(), "operator restarted")
+}
+
+// cmdSleep waits, for a step that must happen in a later second:
+//
+//	sleep <duration>
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep <duration>")
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil {
+		ts.Fatalf("sleep: %v", err)
+	}
+	time.Sleep(d)
 }

@@ -1,6 +1,9 @@
 // Package childcrds lists where the CRDs of the child operators come from and finds
-// them in the Go module cache. Tests and the dev control plane install these CRDs
-// straight from the modules that go.mod pins, never from copies in this repository.
+// them. Tests and the dev control plane install these CRDs straight from the modules
+// that go.mod pins, never from copies in this repository. A child operator that
+// publishes no Go module with its CRDs is a generated source: its CRDs are generated
+// from the Go types of a module go.mod pins (Generate, run by `make child-crds`) into
+// a git-ignored folder, and found there.
 package childcrds
 
 import (
@@ -16,19 +19,47 @@ import (
 // MainModule is the module path of this repository; Root looks for its go.mod.
 const MainModule = "dbaas.io/operator"
 
-// Source is one set of child CRDs inside a Go module.
+// Source is one set of child CRDs inside a Go module, or generated from one.
 type Source struct {
 	// Module is the module path. Its version is the one go.mod requires.
 	Module string
 	// Path is the CRD file, or a directory of CRD files, relative to the module root.
+	// For a generated source it is instead the directory, relative to the module
+	// root, of the Go package whose types the CRDs are generated from.
 	Path string
+	// Generated, when set, makes this a generated source: the module ships no CRDs,
+	// and Generate writes them, from the Go types in Path, into this directory
+	// relative to the repository root (git-ignored, like everything under bin/).
+	Generated string
 }
 
 // Sources are the child CRDs, one entry per child operator module. The modules must
 // be required by go.mod (hack/deps.go keeps them there).
 var Sources = []Source{
+	// CloudNativePG: Cluster, Pooler, Backup, ScheduledBackup, … (postgresql.cnpg.io).
 	{Module: "github.com/cloudnative-pg/cloudnative-pg", Path: "config/crd/bases"},
+	// Percona Operator for MongoDB: PerconaServerMongoDB, its backups and restores
+	// (psmdb.percona.com), three CRDs in one file.
+	{Module: "github.com/percona/percona-server-mongodb-operator", Path: "deploy/crd.yaml"},
+	// Percona Operator for MySQL based on Percona XtraDB Cluster: PerconaXtraDBCluster,
+	// its backups and restores (pxc.percona.com), three CRDs in one file.
+	{Module: "github.com/percona/percona-xtradb-cluster-operator", Path: "deploy/crd.yaml"},
+	// Strimzi publishes no Go module with its CRDs. Its Go types in
+	// strimzi-client-go carry kubebuilder markers, from which controller-gen
+	// generates structural CRDs with the status subresource: Kafka, KafkaNodePool
+	// and the other kafka.strimzi.io/v1beta2 kinds.
+	{
+		Module:    "github.com/RedHatInsights/strimzi-client-go",
+		Path:      "apis/kafka.strimzi.io/v1beta2",
+		Generated: "bin/crds/strimzi",
+	},
 }
+
+// StampFile is the file, in a generated source's directory, that records what the
+// CRDs there were generated from: the module path and version on its first line,
+// the controller-gen version on its second. The CRD loaders of envtest and
+// hack/gen-schemas.sh read only .yaml, .yml and .json files, so they skip it.
+const StampFile = "generated-from.txt"
 
 // Resolved is a Source found in the module cache.
 type Resolved struct {
@@ -37,15 +68,27 @@ type Resolved struct {
 	Version string
 	// Dir is the module's directory in the module cache.
 	Dir string
+	// Root is the repository root, where a generated source's CRDs are.
+	Root string
 }
 
-// CRDPath is the absolute path of the CRD file or directory.
+// CRDPath is the absolute path of the CRD file or directory: in the module cache, or
+// for a generated source the directory that Generate writes.
 func (r Resolved) CRDPath() string {
+	if r.Generated != "" {
+		return filepath.Join(r.Root, filepath.FromSlash(r.Generated))
+	}
 	return filepath.Join(r.Dir, filepath.FromSlash(r.Path))
 }
 
+// stamp is the first line of a generated source's StampFile.
+func (r Resolved) stamp() string {
+	return r.Module + " " + r.Version
+}
+
 // Paths returns the absolute path of every source's CRD file or directory, in the
-// order of Sources, downloading modules that are not in the module cache yet.
+// order of Sources, downloading modules that are not in the module cache yet. The
+// CRDs of generated sources must have been generated (`make child-crds`).
 func Paths() ([]string, error) {
 	resolved, err := Resolve(context.Background())
 	if err != nil {
@@ -58,8 +101,9 @@ func Paths() ([]string, error) {
 	return paths, nil
 }
 
-// Resolve finds every source in the module cache, downloading missing modules. It
-// runs the go command in the repository root (see Root).
+// Resolve finds every source in the module cache, downloading missing modules, and
+// the CRDs of generated sources in the repository. It runs the go command in the
+// repository root (see Root).
 func Resolve(ctx context.Context) ([]Resolved, error) {
 	root, err := Root()
 	if err != nil {
@@ -81,9 +125,33 @@ func ResolveIn(ctx context.Context, root string) ([]Resolved, error) {
 	return out, nil
 }
 
-// resolve finds one source, downloading its module when the cache lacks it.
+// resolve finds one source, downloading its module when the cache lacks it. The CRDs
+// of a generated source must be there and generated from the required version.
 func resolve(ctx context.Context, root string, src Source) (Resolved, error) {
-	r := Resolved{Source: src}
+	r, err := resolveModule(ctx, root, src)
+	if err != nil {
+		return r, err
+	}
+	if src.Generated != "" {
+		data, err := os.ReadFile(filepath.Join(r.CRDPath(), StampFile))
+		if err != nil {
+			return r, fmt.Errorf("the CRDs generated from %s@%s are missing (%w): run `make child-crds`", src.Module, r.Version, err)
+		}
+		if first, _, _ := strings.Cut(string(data), "\n"); strings.TrimSpace(first) != r.stamp() {
+			return r, fmt.Errorf("the CRDs in %s were generated from %s, not from %s: run `make child-crds`", r.CRDPath(), strings.TrimSpace(first), r.stamp())
+		}
+		return r, nil
+	}
+	if _, err := os.Stat(r.CRDPath()); err != nil {
+		return r, fmt.Errorf("cannot find the CRDs of %s@%s: %w", src.Module, r.Version, err)
+	}
+	return r, nil
+}
+
+// resolveModule finds the module of one source, downloading it when the cache lacks
+// it.
+func resolveModule(ctx context.Context, root string, src Source) (Resolved, error) {
+	r := Resolved{Source: src, Root: root}
 	dir, version, err := listModule(ctx, root, src.Module)
 	if err != nil {
 		return r, err
@@ -100,9 +168,6 @@ func resolve(ctx context.Context, root string, src Source) (Resolved, error) {
 		}
 	}
 	r.Dir, r.Version = dir, version
-	if _, err := os.Stat(r.CRDPath()); err != nil {
-		return r, fmt.Errorf("cannot find the CRDs of %s@%s: %w", src.Module, version, err)
-	}
 	return r, nil
 }
 

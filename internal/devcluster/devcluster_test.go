@@ -72,6 +72,22 @@ func TestCRDsServed(t *testing.T) {
 			gvk:      schema.GroupVersionKind{Group: "postgresql.cnpg.io", Version: "v1", Kind: "Cluster"},
 			resource: "clusters",
 		},
+		"PerconaServerMongoDB": {
+			gvk:      schema.GroupVersionKind{Group: "psmdb.percona.com", Version: "v1", Kind: "PerconaServerMongoDB"},
+			resource: "perconaservermongodbs",
+		},
+		"PerconaXtraDBCluster": {
+			gvk:      schema.GroupVersionKind{Group: "pxc.percona.com", Version: "v1", Kind: "PerconaXtraDBCluster"},
+			resource: "perconaxtradbclusters",
+		},
+		"Strimzi Kafka": {
+			gvk:      schema.GroupVersionKind{Group: "kafka.strimzi.io", Version: "v1beta2", Kind: "Kafka"},
+			resource: "kafkas",
+		},
+		"Strimzi KafkaNodePool": {
+			gvk:      schema.GroupVersionKind{Group: "kafka.strimzi.io", Version: "v1beta2", Kind: "KafkaNodePool"},
+			resource: "kafkanodepools",
+		},
 	}
 	dc, err := discovery.NewDiscoveryClientForConfig(cluster.Config)
 	if err != nil {
@@ -102,6 +118,132 @@ func TestCRDsServed(t *testing.T) {
 	}
 }
 
+// TestGeneratedCRDsApplyAndStatus checks that the CRDs generated from Go types
+// (Strimzi's) take what the operator does with them: a server-side apply of the
+// spec, then a patch of the status subresource that the status mapping reads back.
+// The structural schemas must keep the fields, not prune them.
+func TestGeneratedCRDsApplyAndStatus(t *testing.T) {
+	c, err := client.New(cluster.Config, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		obj    map[string]any
+		status map[string]any
+		// keep are paths that apply and the status patch must leave in the object.
+		keep [][]string
+	}{
+		"Kafka": {
+			obj: map[string]any{
+				"apiVersion": "kafka.strimzi.io/v1beta2",
+				"kind":       "Kafka",
+				"metadata": map[string]any{
+					"name":        "events",
+					"namespace":   "default",
+					"annotations": map[string]any{"strimzi.io/kraft": "enabled", "strimzi.io/node-pools": "enabled"},
+				},
+				"spec": map[string]any{
+					"kafka": map[string]any{
+						"version":   "3.9.0",
+						"listeners": []any{map[string]any{"name": "plain", "port": int64(9092), "type": "internal", "tls": false}},
+						"config":    map[string]any{"min.insync.replicas": int64(2)},
+					},
+					"entityOperator": map[string]any{"topicOperator": map[string]any{}},
+				},
+			},
+			status: map[string]any{
+				"observedGeneration": int64(1),
+				"clusterId":          "abc",
+				"conditions":         []any{map[string]any{"type": "Ready", "status": "True"}},
+				"listeners":          []any{map[string]any{"name": "plain", "bootstrapServers": "events-kafka-bootstrap.default.svc:9092"}},
+			},
+			keep: [][]string{
+				{"spec", "kafka", "config", "min.insync.replicas"},
+				{"spec", "kafka", "listeners"},
+				{"status", "conditions"},
+				{"status", "listeners"},
+			},
+		},
+		"KafkaNodePool": {
+			obj: map[string]any{
+				"apiVersion": "kafka.strimzi.io/v1beta2",
+				"kind":       "KafkaNodePool",
+				"metadata": map[string]any{
+					"name":      "events-pool",
+					"namespace": "default",
+					"labels":    map[string]any{"strimzi.io/cluster": "events"},
+				},
+				"spec": map[string]any{
+					"replicas": int64(3),
+					"roles":    []any{"controller", "broker"},
+					"storage": map[string]any{"type": "jbod", "volumes": []any{
+						map[string]any{"id": int64(0), "type": "persistent-claim", "size": "10Gi", "deleteClaim": false},
+					}},
+					"resources": map[string]any{"requests": map[string]any{"cpu": "1", "memory": "2Gi"}},
+				},
+			},
+			status: map[string]any{
+				"observedGeneration": int64(1),
+				"replicas":           int64(3),
+				"nodeIds":            []any{int64(0), int64(1), int64(2)},
+				"roles":              []any{"controller", "broker"},
+			},
+			keep: [][]string{
+				{"spec", "resources", "requests", "memory"},
+				{"spec", "storage", "volumes"},
+				{"status", "nodeIds"},
+				{"status", "replicas"},
+			},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			u := &unstructured.Unstructured{Object: tc.obj}
+			if err := c.Apply(t.Context(), client.ApplyConfigurationFromUnstructured(u), client.FieldOwner("dbaas-operator"), client.ForceOwnership); err != nil {
+				t.Fatalf("server-side apply: %v", err)
+			}
+			patch := &unstructured.Unstructured{Object: map[string]any{"status": tc.status}}
+			patch.SetGroupVersionKind(u.GroupVersionKind())
+			patch.SetName(u.GetName())
+			patch.SetNamespace(u.GetNamespace())
+			if err := c.Status().Patch(t.Context(), patch, client.Merge); err != nil {
+				t.Fatalf("status patch: %v", err)
+			}
+			got := &unstructured.Unstructured{}
+			got.SetGroupVersionKind(u.GroupVersionKind())
+			if err := c.Get(t.Context(), client.ObjectKeyFromObject(u), got); err != nil {
+				t.Fatal(err)
+			}
+			for _, path := range tc.keep {
+				if _, found, err := unstructured.NestedFieldNoCopy(got.Object, path...); err != nil || !found {
+					t.Errorf("%s was pruned or lost (err %v): %v", strings.Join(path, "."), err, got.Object)
+				}
+			}
+			if err := c.Delete(t.Context(), got); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Run("schema", func(t *testing.T) {
+		// The schemas come from the types, not from preserve-unknown-fields: a
+		// string where the type has an int32 is refused.
+		bad := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "kafka.strimzi.io/v1beta2",
+			"kind":       "KafkaNodePool",
+			"metadata":   map[string]any{"name": "bad", "namespace": "default"},
+			"spec": map[string]any{
+				"replicas": "three",
+				"roles":    []any{"broker"},
+				"storage":  map[string]any{"type": "ephemeral"},
+			},
+		}}
+		err := c.Create(t.Context(), bad, client.DryRunAll)
+		if err == nil || !strings.Contains(err.Error(), "spec.replicas") {
+			t.Fatalf("got error %v, want one about spec.replicas", err)
+		}
+	})
+}
+
 // TestKubectl checks that the real kubectl works with the written kubeconfig.
 func TestKubectl(t *testing.T) {
 	kubectl, err := KubectlPath()
@@ -117,6 +259,10 @@ func TestKubectl(t *testing.T) {
 		"customresourcedefinition.apiextensions.k8s.io/databaseclusters.dbaas.io",
 		"customresourcedefinition.apiextensions.k8s.io/opsrequests.dbaas.io",
 		"customresourcedefinition.apiextensions.k8s.io/clusters.postgresql.cnpg.io",
+		"customresourcedefinition.apiextensions.k8s.io/perconaservermongodbs.psmdb.percona.com",
+		"customresourcedefinition.apiextensions.k8s.io/perconaxtradbclusters.pxc.percona.com",
+		"customresourcedefinition.apiextensions.k8s.io/kafkas.kafka.strimzi.io",
+		"customresourcedefinition.apiextensions.k8s.io/kafkanodepools.kafka.strimzi.io",
 	} {
 		if !slices.Contains(strings.Fields(string(out)), want) {
 			t.Errorf("kubectl get crd does not list %s:\n%s", want, out)
