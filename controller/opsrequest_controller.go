@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/policy"
 	"dbaas.io/operator/internal/provider"
 	"dbaas.io/operator/internal/render"
 )
@@ -38,6 +39,20 @@ type OpsRequestReconciler struct {
 // +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests,verbs=get;list;watch;update;patch;delete
 // +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters,verbs=create
+
+// notReadyRetry is how often an operation that waits for a Ready cluster checks again.
+const notReadyRetry = 5 * time.Second
+
+// waitsForReady reports whether the only objection of the policy is that the cluster
+// is not Ready yet.
+func waitsForReady(d policy.Decision) bool {
+	for _, v := range d.Violations {
+		if v.Reason != "ClusterNotReady" {
+			return false
+		}
+	}
+	return !d.Allowed()
+}
 
 // observePoll is how often a running operation looks again at the objects its
 // observe names, which no watch covers.
@@ -111,26 +126,9 @@ func (r *OpsRequestReconciler) loadCluster(ctx context.Context, s *opsScope) (bo
 	return false, nil
 }
 
-// reconcilePending checks the policy and the parameters, waits for the queue, then
-// starts the operation.
+// reconcilePending checks the parameters, waits for the queue, checks the policy,
+// then starts the operation.
 func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope) (ctrl.Result, error) {
-	if r.Policy != nil {
-		decision, err := r.Policy.Ops(ctx, s.ops, s.cluster, s.provider.Engine())
-		if err != nil {
-			return ctrl.Result{}, fmt.Errorf("cannot evaluate the ops policy: %w", err)
-		}
-		if !decision.Allowed() {
-			r.finish(s, dbaasv1.OpsFailed, dbaasv1.PolicyDeniedReason, "the policy denies the operation: "+decision.Message())
-			return ctrl.Result{}, nil
-		}
-	}
-	if err := r.evaluate(ctx, s); err != nil {
-		return ctrl.Result{}, nil
-	}
-	if len(s.operation.Invalid) > 0 {
-		r.finish(s, dbaasv1.OpsFailed, dbaasv1.InvalidParametersReason, strings.Join(s.operation.Invalid, "; "))
-		return ctrl.Result{}, nil
-	}
 	if s.provider.Operations().Queued(string(s.ops.Spec.Type)) {
 		blocker, err := r.blocker(ctx, s)
 		if err != nil {
@@ -139,6 +137,32 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 		if blocker != nil {
 			msg := fmt.Sprintf("waiting for OpsRequest %s (%s, %s) on DatabaseCluster %s", blocker.Name, blocker.Spec.Type, phaseOf(blocker), s.cluster.Name)
 			r.setCondition(s, dbaasv1.OpsQueuedCondition, metav1.ConditionTrue, dbaasv1.WaitingReason, msg)
+			return ctrl.Result{}, nil
+		}
+	}
+	// Parameters and policy are checked when the operation reaches the head of the
+	// queue: what they depend on (the primary, a Ready cluster) is the state the
+	// operations before it left.
+	if err := r.evaluate(ctx, s); err != nil {
+		return ctrl.Result{}, nil
+	}
+	if len(s.operation.Invalid) > 0 {
+		r.finish(s, dbaasv1.OpsFailed, dbaasv1.InvalidParametersReason, strings.Join(s.operation.Invalid, "; "))
+		return ctrl.Result{}, nil
+	}
+	if r.Policy != nil {
+		decision, err := r.Policy.Ops(ctx, s.ops, s.cluster, s.provider.Engine())
+		if err != nil {
+			return ctrl.Result{}, fmt.Errorf("cannot evaluate the ops policy: %w", err)
+		}
+		if waitsForReady(decision) {
+			// Admitted while the cluster was Ready; it is converging from the operation
+			// before this one: wait for it rather than fail.
+			r.setCondition(s, dbaasv1.OpsQueuedCondition, metav1.ConditionTrue, dbaasv1.WaitingReason, decision.Message())
+			return ctrl.Result{RequeueAfter: notReadyRetry}, nil
+		}
+		if !decision.Allowed() {
+			r.finish(s, dbaasv1.OpsFailed, dbaasv1.PolicyDeniedReason, "the policy denies the operation: "+decision.Message())
 			return ctrl.Result{}, nil
 		}
 	}

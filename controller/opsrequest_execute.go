@@ -76,6 +76,7 @@ func (r *OpsRequestReconciler) runAction(ctx context.Context, s *opsScope, a ren
 			labels = map[string]string{}
 		}
 		labels[dbaasv1.OpsRequestLabel] = s.ops.Name
+		labels[dbaasv1.ClusterLabel] = s.cluster.Name
 		obj.SetLabels(labels)
 		err := r.Create(ctx, obj, client.FieldOwner(opsFieldManager))
 		if apierrors.IsAlreadyExists(err) {

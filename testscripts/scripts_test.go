@@ -94,6 +94,8 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"sleep":    cmdSleep,
 
 	"restart-operator": cmdRestartOperator,
+	"policies-copy":    cmdPoliciesCopy,
+	"metric":           cmdMetric,
 }
 
 // cmdKubectl runs the real kubectl in the script's namespace:

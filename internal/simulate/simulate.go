@@ -92,7 +92,9 @@ func (s *Simulator) Cluster(ctx context.Context, namespace, name, scenario strin
 	if !ok {
 		return 0, fmt.Errorf("engine %q is not loaded", cluster.Spec.Engine)
 	}
-	children, err := apply.Owned(ctx, s.client, engine.Kinds, namespace, map[string]string{dbaasv1.ClusterLabel: name}, cluster.UID)
+	// The children, and what operations created for the cluster (a Backup): every
+	// object of the engine's kinds labelled with the cluster.
+	children, err := apply.Labelled(ctx, s.client, engine.Kinds, namespace, map[string]string{dbaasv1.ClusterLabel: name})
 	if err != nil {
 		return 0, err
 	}
