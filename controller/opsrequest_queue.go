@@ -11,8 +11,9 @@ import (
 // clusterRefIndex indexes OpsRequests by spec.clusterRef.
 const clusterRefIndex = "spec.clusterRef"
 
-// blocker returns the earliest unfinished queued OpsRequest of the same cluster
-// that was created before this one (FIFO by creation time, then name), or nil.
+// blocker returns what this OpsRequest waits for: a queued OpsRequest of the same
+// cluster that is running, or else the earliest pending one created before it (FIFO
+// by creation time, then name); nil when it is at the head of the queue.
 func (r *OpsRequestReconciler) blocker(ctx context.Context, s *opsScope) (*dbaasv1.OpsRequest, error) {
 	var list dbaasv1.OpsRequestList
 	if err := r.List(ctx, &list, client.InNamespace(s.ops.Namespace), client.MatchingFields{clusterRefIndex: s.ops.Spec.ClusterRef}); err != nil {
@@ -21,13 +22,13 @@ func (r *OpsRequestReconciler) blocker(ctx context.Context, s *opsScope) (*dbaas
 	var first *dbaasv1.OpsRequest
 	for i := range list.Items {
 		other := &list.Items[i]
-		if other.UID == s.ops.UID || other.Status.Phase.Finished() || !before(other, s.ops) {
+		if other.UID == s.ops.UID || other.Status.Phase.Finished() || !s.provider.Operations().Queued(string(other.Spec.Type)) {
 			continue
 		}
-		if other.Status.Phase != dbaasv1.OpsRunning && other.Spec.Cancel {
-			continue
+		if other.Status.Phase == dbaasv1.OpsRunning {
+			return other, nil
 		}
-		if !s.provider.Operations().Queued(string(other.Spec.Type)) {
+		if other.Spec.Cancel || !before(other, s.ops) {
 			continue
 		}
 		if first == nil || before(other, first) {

@@ -27,6 +27,7 @@ func (p *operatorProcess) start(o operator.Options) error {
 	defer p.mu.Unlock()
 	p.options = o
 	o.Webhooks = true
+	o.RestartableInProcess = true
 	o.WebhookHost = env.cluster.WebhookHost
 	o.WebhookPort = env.cluster.WebhookPort
 	o.WebhookCertDir = env.cluster.WebhookCertDir

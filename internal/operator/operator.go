@@ -17,6 +17,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -65,6 +66,9 @@ type Options struct {
 	// PodName is the operator's Pod, which Events about the operator (a policy
 	// reload that failed) are about.
 	PodName string
+	// RestartableInProcess lets the same process create the manager again (tests that
+	// restart the operator); it skips controller-runtime's unique-name check.
+	RestartableInProcess bool
 	// RetryInterval is how soon an unmet precondition is checked again. Default: 10s.
 	RetryInterval time.Duration
 }
@@ -108,6 +112,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        "dbaas-operator.dbaas.io",
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
+		Controller:              config.Controller{SkipNameValidation: &o.RestartableInProcess},
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.WebhookCertDir,
 		}),
