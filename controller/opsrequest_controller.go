@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -202,6 +203,10 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 		return r.requeueForTimeout(s), nil
 	}
 	op := s.operation
+	if r.recordMilestones(s) {
+		// The engine judges done with its milestones: let it see the new ones.
+		return r.requeueForTimeout(s), nil
+	}
 	if p := op.Progress; p != nil {
 		s.ops.Status.Progress = fmt.Sprintf("%d/%d", p.Current, p.Total)
 	}
@@ -224,6 +229,32 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 		}
 	}
 	return r.requeueForTimeout(s), nil
+}
+
+// recordMilestones logs the milestones that hold for the first time, and reports
+// whether it logged any.
+func (r *OpsRequestReconciler) recordMilestones(s *opsScope) bool {
+	names := make([]string, 0, len(s.operation.Milestones))
+	for name, reached := range s.operation.Milestones {
+		if reached && !r.reached(s, name) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		r.log(s, "Reached", name)
+	}
+	return len(names) > 0
+}
+
+// reached reports whether a milestone is in the action log.
+func (r *OpsRequestReconciler) reached(s *opsScope, milestone string) bool {
+	for _, a := range s.ops.Status.Actions {
+		if a.Action == "Reached" && a.Message == milestone {
+			return true
+		}
+	}
+	return false
 }
 
 // evaluate runs the engine's definition of the operation, a second time with the

@@ -18,11 +18,21 @@ import (
 func (r *OpsRequestReconciler) log(s *opsScope, action, message string) {
 	entry := dbaasv1.OpsAction{Time: metav1.NewTime(r.Clock.Now()), Action: action, Message: message}
 	actions := append(s.ops.Status.Actions, entry)
-	if len(actions) > dbaasv1.MaxOpsActions {
-		actions = actions[len(actions)-dbaasv1.MaxOpsActions:]
+	for drop := len(actions) - dbaasv1.MaxOpsActions; drop > 0; drop-- {
+		actions = dropOldest(actions)
 	}
 	s.ops.Status.Actions = actions
 	s.logged = append(s.logged, entry)
+}
+
+// dropOldest removes the oldest entry that the operation's state does not depend on.
+func dropOldest(actions []dbaasv1.OpsAction) []dbaasv1.OpsAction {
+	for i, a := range actions {
+		if a.Action != "Applied" && a.Action != "Reached" {
+			return append(actions[:i:i], actions[i+1:]...)
+		}
+	}
+	return actions[1:]
 }
 
 // logged reports whether the action log has an entry for action.

@@ -50,5 +50,6 @@ func (p OpsPhase) Finished() bool {
 	return false
 }
 
-// MaxOpsActions bounds status.actions; older entries are dropped.
+// MaxOpsActions bounds status.actions: the oldest entries are dropped, except the
+// ones an operation's state depends on (Applied and Reached).
 const MaxOpsActions = 50

@@ -22,14 +22,15 @@ type OpsInput struct {
 
 // Operation is an operation evaluated for one OpsRequest and what it observes now.
 type Operation struct {
-	Invalid   []string           `json:"invalid"`
-	SpecPatch map[string]any     `json:"specPatch,omitempty"`
-	Actions   []Action           `json:"actions"`
-	Observe   map[string]Target  `json:"observe,omitempty"`
-	Done      bool               `json:"done"`
-	Failed    bool               `json:"failed"`
-	Message   string             `json:"message,omitempty"`
-	Progress  *OperationProgress `json:"progress,omitempty"`
+	Invalid    []string           `json:"invalid"`
+	SpecPatch  map[string]any     `json:"specPatch,omitempty"`
+	Actions    []Action           `json:"actions"`
+	Observe    map[string]Target  `json:"observe,omitempty"`
+	Milestones map[string]bool    `json:"milestones,omitempty"`
+	Done       bool               `json:"done"`
+	Failed     bool               `json:"failed"`
+	Message    string             `json:"message,omitempty"`
+	Progress   *OperationProgress `json:"progress,omitempty"`
 }
 
 // OperationProgress counts an operation's steps.
