@@ -25,7 +25,7 @@ import (
 //   - native-go (postgresql): build the same CNPG Cluster from Go types and convert it
 //     to an unstructured object, the baseline a hand-written operator pays.
 func BenchmarkRender(b *testing.B) {
-	for _, engine := range []string{"postgresql"} {
+	for _, engine := range []string{"postgresql", "mongodb", "mysql", "kafka"} {
 		c, in := benchCluster(b, engine+"/testdata/full")
 		b.Run(engine+"/cold", func(b *testing.B) {
 			for b.Loop() {
