@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/json"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
@@ -118,7 +119,7 @@ func readObjects(path string) (*objects, error) {
 		switch meta.Kind {
 		case "DatabaseCluster":
 			c := &dbaasv1.DatabaseCluster{}
-			if err := sigsyaml.UnmarshalStrict(doc, c); err != nil {
+			if err := decodeStrict(doc, c); err != nil {
 				return nil, fmt.Errorf("%s: %w", path, err)
 			}
 			if c.Namespace == "" {
@@ -127,7 +128,7 @@ func readObjects(path string) (*objects, error) {
 			out.clusters = append(out.clusters, c)
 		case "OpsRequest":
 			o := &dbaasv1.OpsRequest{}
-			if err := sigsyaml.UnmarshalStrict(doc, o); err != nil {
+			if err := decodeStrict(doc, o); err != nil {
 				return nil, fmt.Errorf("%s: %w", path, err)
 			}
 			if o.Namespace == "" {
@@ -137,4 +138,19 @@ func readObjects(path string) (*objects, error) {
 		}
 	}
 	return out, nil
+}
+
+// decodeStrict decodes a YAML document as the API server does with
+// fieldValidation=Strict: field names are case-sensitive and unknown or duplicate
+// fields are errors.
+func decodeStrict(doc []byte, into any) error {
+	data, err := sigsyaml.YAMLToJSON(doc)
+	if err != nil {
+		return err
+	}
+	strict, err := json.UnmarshalStrict(data, into)
+	if err != nil {
+		return err
+	}
+	return errors.Join(strict...)
 }

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCommands runs dbaasctl as a user would, offline, and checks the exit code and
+// what it prints.
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good := write("good.yaml", `apiVersion: dbaas.io/v1alpha1
+kind: DatabaseCluster
+metadata: {name: orders, namespace: shop}
+spec: {engine: postgresql, clusterSize: 3, storage: {size: 20Gi}, proxy: {enabled: true}}
+---
+apiVersion: dbaas.io/v1alpha1
+kind: OpsRequest
+metadata: {name: orders-out, namespace: shop}
+spec: {clusterRef: orders, type: HorizontalScaling, horizontalScaling: {replicas: 5}}
+`)
+	badVersion := write("bad-version.yaml", `apiVersion: dbaas.io/v1alpha1
+kind: DatabaseCluster
+metadata: {name: old}
+spec: {engine: postgresql, version: "9", storage: {size: 1Gi}}
+`)
+	typo := write("typo.yaml", `apiVersion: dbaas.io/v1alpha1
+kind: DatabaseCluster
+metadata: {name: typo}
+spec: {engine: postgresql, clustersize: 3, storage: {size: 1Gi}}
+`)
+	forbidden := write("forbidden.yaml", `apiVersion: dbaas.io/v1alpha1
+kind: DatabaseCluster
+metadata: {name: tuned}
+spec: {engine: postgresql, storage: {size: 1Gi}, config: [{name: ssl, value: "off"}]}
+`)
+	tests := map[string]struct {
+		args     []string // command line
+		code     int      // exit code
+		stdout   []string // substrings of stdout
+		stderr   []string // substrings of stderr
+		noStdout string   // a substring stdout must not have
+	}{
+		"render prints the children with namespace, labels and key": {
+			args:   []string{"render", "-f", good},
+			stdout: []string{"kind: Cluster", "kind: Pooler", "namespace: shop", "dbaas.io/key: pooler", "instances: 3"},
+		},
+		"render fails with the stage and the catalog": {
+			args:   []string{"render", "-f", badVersion},
+			code:   1,
+			stderr: []string{"stage engine", `postgresql version "9" is not in the catalog: choose one of 15, 16, 17`},
+		},
+		"render refuses a misspelt field": {
+			args:   []string{"render", "-f", typo},
+			code:   1,
+			stderr: []string{`unknown field "spec.clustersize"`},
+		},
+		"vet lists the engines and checks the clusters": {
+			args:   []string{"vet", good},
+			stdout: []string{"engine kafka", "engine mongodb", "engine mysql", "engine postgresql", "ok " + good + " (orders)"},
+		},
+		"policy eval allows a cluster and its operation": {
+			args:     []string{"policy", "eval", "-f", good},
+			stdout:   []string{"DatabaseCluster/orders: allowed", "OpsRequest/orders-out: allowed"},
+			noStdout: "denied",
+		},
+		"policy eval applies the namespace's tier": {
+			args:   []string{"policy", "eval", "-f", good, "--namespace-label", "dbaas.io/tier=small"},
+			code:   1,
+			stdout: []string{"OpsRequest/orders-out: denied", "spec.horizontalScaling.replicas"},
+		},
+		"policy eval denies a fixed parameter with the reason": {
+			args:   []string{"policy", "eval", "-f", forbidden},
+			code:   1,
+			stdout: []string{"DatabaseCluster/tuned: denied", "spec.config[ssl]:", "(ParameterFixed)"},
+		},
+		"an unknown command prints the usage": {
+			args:   []string{"frobnicate"},
+			code:   2,
+			stderr: []string{`unknown command "frobnicate"`, "render", "policy"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, &stdout, &stderr)
+			if code != tc.code {
+				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, &stdout, &stderr)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(stdout.String(), s) {
+					t.Errorf("stdout does not contain %q:\n%s", s, &stdout)
+				}
+			}
+			for _, s := range tc.stderr {
+				if !strings.Contains(stderr.String(), s) {
+					t.Errorf("stderr does not contain %q:\n%s", s, &stderr)
+				}
+			}
+			if tc.noStdout != "" && strings.Contains(stdout.String(), tc.noStdout) {
+				t.Errorf("stdout contains %q:\n%s", tc.noStdout, &stdout)
+			}
+		})
+	}
+}
