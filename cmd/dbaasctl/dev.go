@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -33,6 +34,9 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.PoliciesDir, "policies-dir", "", "folder of Rego policies and data that replace the embedded ones")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if abs, err := filepath.Abs(*kubeconfig); err == nil {
+		*kubeconfig = abs
 	}
 	ctrl.SetLogger(zap.New(zap.WriteTo(stderr)))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
