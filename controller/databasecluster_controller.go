@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -38,6 +39,8 @@ type DatabaseClusterReconciler struct {
 	Applier *apply.Applier
 	// RetryInterval is how soon an unmet precondition is checked again.
 	RetryInterval time.Duration
+	// Concurrency is how many clusters are reconciled at once. Default: 1.
+	Concurrency int
 	// Resync, when set, carries clusters to reconcile again because an engine or a
 	// policy they depend on changed without any event on the cluster itself.
 	Resync <-chan event.GenericEvent
@@ -123,7 +126,8 @@ func (r *DatabaseClusterReconciler) retryLater(s *clusterScope) bool {
 func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []schema.GroupVersionKind) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&dbaasv1.DatabaseCluster{}).
-		Named("databasecluster")
+		Named("databasecluster").
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Concurrency})
 	if r.Resync != nil {
 		b = b.WatchesRawSource(source.Channel(r.Resync, &handler.EnqueueRequestForObject{}))
 	}

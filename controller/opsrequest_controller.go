@@ -35,6 +35,8 @@ type OpsRequestReconciler struct {
 	Recorder events.EventRecorder
 	// Clock is the time source; tests swap it.
 	Clock clock.PassiveClock
+	// Concurrency is how many OpsRequests are reconciled at once. Default: 1.
+	Concurrency int
 }
 
 // +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests,verbs=get;list;watch;update;patch;delete
@@ -175,8 +177,13 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 	r.log(s, "Started", fmt.Sprintf("%s of DatabaseCluster %s started", s.ops.Spec.Type, s.cluster.Name))
 	// The start time is written before anything is changed: actions use it as their
 	// stable timestamp, so a restart between the write and the actions repeats them
-	// identically instead of running them twice with different effects.
-	return ctrl.Result{}, nil
+	// identically instead of running them twice with different effects. Then the
+	// operation runs in this same reconcile.
+	if err := r.writeOpsStatus(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
+	s.original, s.logged = s.ops.DeepCopy(), nil
+	return r.reconcileRunning(ctx, s)
 }
 
 // reconcileRunning executes the operation once, then follows it to its end.
@@ -188,8 +195,10 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 		r.finish(s, dbaasv1.OpsTimedOut, dbaasv1.TimedOutReason, fmt.Sprintf("the operation did not finish within %ds", *s.ops.Spec.TimeoutSeconds))
 		return ctrl.Result{}, nil
 	}
-	if err := r.evaluate(ctx, s); err != nil {
-		return ctrl.Result{}, nil
+	if s.operation == nil {
+		if err := r.evaluate(ctx, s); err != nil {
+			return ctrl.Result{}, nil
+		}
 	}
 	if !r.logged(s, "Applied") {
 		if err := r.execute(ctx, s); err != nil {

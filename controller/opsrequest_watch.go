@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -28,6 +29,7 @@ func (r *OpsRequestReconciler) SetupWithManager(mgr ctrl.Manager, kinds []schema
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&dbaasv1.OpsRequest{}).
 		Named("opsrequest").
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Concurrency}).
 		Watches(&dbaasv1.DatabaseCluster{}, handler.EnqueueRequestsFromMapFunc(r.opsOfObject)).
 		Watches(&dbaasv1.OpsRequest{}, handler.EnqueueRequestsFromMapFunc(r.siblings))
 	for _, gvk := range kinds {

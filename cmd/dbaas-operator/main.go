@@ -26,6 +26,7 @@ func main() {
 	flag.BoolVar(&o.ManageWebhookCerts, "manage-webhook-certs", true, "issue the webhook certificate into a Secret and inject its CA into the webhook configuration (disable when cert-manager does it)")
 	flag.StringVar(&o.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "namespace of the operator (default: $POD_NAMESPACE)")
 	flag.StringVar(&o.PodName, "pod-name", os.Getenv("POD_NAME"), "the operator's Pod, for Events about the operator (default: $POD_NAME)")
+	flag.IntVar(&o.Concurrency, "concurrency", 4, "how many clusters, and how many OpsRequests, are reconciled at once")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

@@ -69,6 +69,9 @@ type Options struct {
 	// RestartableInProcess lets the same process create the manager again (tests that
 	// restart the operator); it skips controller-runtime's unique-name check.
 	RestartableInProcess bool
+	// Concurrency is how many clusters, and how many OpsRequests, are reconciled at
+	// once. Default: 4 (renders of one engine still take turns).
+	Concurrency int
 	// RetryInterval is how soon an unmet precondition is checked again. Default: 10s.
 	RetryInterval time.Duration
 }
@@ -128,6 +131,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	resync := make(chan event.GenericEvent)
 	clusters := &controller.DatabaseClusterReconciler{
 		Resync:        resync,
+		Concurrency:   o.Concurrency,
 		Client:        mgr.GetClient(),
 		Providers:     providers,
 		Policy:        gate,
@@ -139,11 +143,12 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		return nil, fmt.Errorf("cannot set up the DatabaseCluster controller: %w", err)
 	}
 	ops := &controller.OpsRequestReconciler{
-		Client:    mgr.GetClient(),
-		Providers: providers,
-		Policy:    gate,
-		Recorder:  mgr.GetEventRecorder("dbaas-operator"),
-		Clock:     clock.RealClock{},
+		Client:      mgr.GetClient(),
+		Providers:   providers,
+		Policy:      gate,
+		Recorder:    mgr.GetEventRecorder("dbaas-operator"),
+		Clock:       clock.RealClock{},
+		Concurrency: o.Concurrency,
 	}
 	if err := ops.SetupWithManager(mgr, childKinds(registry)); err != nil {
 		return nil, fmt.Errorf("cannot set up the OpsRequest controller: %w", err)
@@ -189,6 +194,9 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 func (o *Options) defaults() {
 	if o.ReloadInterval == 0 {
 		o.ReloadInterval = 5 * time.Second
+	}
+	if o.Concurrency == 0 {
+		o.Concurrency = 4
 	}
 	if o.RetryInterval == 0 {
 		o.RetryInterval = 10 * time.Second
