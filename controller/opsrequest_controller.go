@@ -182,7 +182,8 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 	if err := r.writeOpsStatus(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
-	s.original, s.logged = s.ops.DeepCopy(), nil
+	// The operation is evaluated again: its actions use the start time just written.
+	s.original, s.logged, s.operation = s.ops.DeepCopy(), nil, nil
 	return r.reconcileRunning(ctx, s)
 }
 
@@ -209,6 +210,9 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 			return ctrl.Result{}, nil
 		}
 		// The children have not reacted yet: judge done and failed on the next event.
+		if p := s.operation.Progress; p != nil {
+			s.ops.Status.Progress = fmt.Sprintf("%d/%d", p.Current, p.Total)
+		}
 		return r.requeueForTimeout(s), nil
 	}
 	op := s.operation
