@@ -55,17 +55,19 @@ func (v *OpsRequestValidator) ValidateCreate(ctx context.Context, ops *dbaasv1.O
 	if err != nil {
 		return nil, opsInvalid(ops, field.Invalid(field.NewPath("spec", "clusterRef"), ops.Spec.ClusterRef, err.Error()))
 	}
+	var decision policy.Decision
+	if v.Policy != nil {
+		if decision, err = v.Policy.Ops(ctx, ops, cluster, p.Engine()); err != nil {
+			return nil, apierrors.NewInternalError(fmt.Errorf("cannot evaluate the ops policy: %w", err))
+		}
+	}
+	errs := violations(decision)
 	if !p.Engine().HasOperation(string(ops.Spec.Type)) {
-		return nil, opsInvalid(ops, field.NotSupported(field.NewPath("spec", "type"), ops.Spec.Type, p.Operations().Types()))
+		// The list of what the engine offers, and the policy's reason why this type
+		// is not among them ("Kafka has no primary") when it has one.
+		errs = append(field.ErrorList{field.NotSupported(field.NewPath("spec", "type"), ops.Spec.Type, p.Operations().Types())}, errs...)
 	}
-	if v.Policy == nil {
-		return nil, nil
-	}
-	decision, err := v.Policy.Ops(ctx, ops, cluster, p.Engine())
-	if err != nil {
-		return nil, apierrors.NewInternalError(fmt.Errorf("cannot evaluate the ops policy: %w", err))
-	}
-	if errs := violations(decision); len(errs) > 0 {
+	if len(errs) > 0 {
 		return nil, opsInvalid(ops, errs...)
 	}
 	return nil, nil
