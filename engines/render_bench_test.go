@@ -101,7 +101,8 @@ func nativeCluster(name string) *cnpgv1.Cluster {
 				Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("4Gi")},
 			},
 			PostgresConfiguration: cnpgv1.PostgresConfiguration{Parameters: map[string]string{"max_connections": "300"}},
-			Monitoring:            &cnpgv1.MonitoringConfiguration{EnablePodMonitor: true},
+			//lint:ignore SA1019 the engine renders this field too (CloudNativePG 1.30 still honours it)
+			Monitoring: &cnpgv1.MonitoringConfiguration{EnablePodMonitor: true},
 			Affinity: cnpgv1.AffinityConfiguration{
 				EnablePodAntiAffinity: ptr(true),
 				TopologyKey:           "kubernetes.io/hostname",

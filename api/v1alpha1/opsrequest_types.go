@@ -255,7 +255,3 @@ type OpsRequestList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []OpsRequest `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&OpsRequest{}, &OpsRequestList{})
-}

@@ -85,15 +85,6 @@ func contract(ctx *cue.Context) (cue.Value, error) {
 	return v.LookupPath(cue.ParsePath("#Engine")), nil
 }
 
-// load compiles the engine package in dir of fsys and checks it against #Engine.
-func load(fsys fs.FS, dir, source string) (*Engine, error) {
-	files, digest, err := readPackage(fsys, dir)
-	if err != nil {
-		return nil, err
-	}
-	return loadFiles(files, digest, dir, source)
-}
-
 func loadFiles(files []packageFile, digest, dir, source string) (*Engine, error) {
 	ctx := cuecontext.New()
 	value, err := compile(ctx, path.Base(dir), files)
