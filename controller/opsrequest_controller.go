@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/events"
@@ -42,6 +43,16 @@ type OpsRequestReconciler struct {
 // +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests,verbs=get;list;watch;update;patch;delete
 // +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters,verbs=create
+
+// clusterSettled reports whether the cluster's status describes its current spec
+// and shows no convergence in progress.
+func clusterSettled(c *dbaasv1.DatabaseCluster) bool {
+	if c.Status.ObservedGeneration != c.Generation {
+		return false
+	}
+	p := meta.FindStatusCondition(c.Status.Conditions, dbaasv1.ProgressingCondition)
+	return p == nil || p.Status != metav1.ConditionTrue
+}
 
 // notReadyRetry is how often an operation that waits for a Ready cluster checks again.
 const notReadyRetry = 5 * time.Second
@@ -226,6 +237,12 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 	switch {
 	case op.Failed:
 		r.finish(s, dbaasv1.OpsFailed, dbaasv1.OperationFailedReason, firstNonEmpty(op.Message, "the child reported a failure"))
+	case op.Done && !clusterSettled(s.cluster):
+		// The child is done; the cluster's own status follows on its next reconcile.
+		// Succeeding only then means the next operation in the queue, and a user reading
+		// both, see the cluster as the operation left it.
+		r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionTrue, dbaasv1.RunningReason,
+			fmt.Sprintf("the child is done; waiting for DatabaseCluster %s to report it", s.cluster.Name))
 	case op.Done:
 		if p := op.Progress; p != nil {
 			s.ops.Status.Progress = fmt.Sprintf("%d/%d", p.Total, p.Total)
