@@ -76,5 +76,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer env.operator.stop()
-	return m.Run()
+	code := m.Run()
+	if code != 0 {
+		printOperatorErrors()
+	}
+	return code
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	"dbaas.io/operator/internal/operator"
@@ -65,13 +67,38 @@ func (p *operatorProcess) restart(o operator.Options) error {
 	return nil
 }
 
-// operatorLog is where the operator's logs go: a file named by DBAAS_OPERATOR_LOG,
-// or nowhere, so test output stays readable.
+// operatorLogPath is the file the operator logs to: DBAAS_OPERATOR_LOG, or a
+// temporary file whose errors are printed when a test fails.
+var operatorLogPath string
+
+// operatorLog opens the operator's log file, so test output stays readable.
 func operatorLog() io.Writer {
-	if path := os.Getenv("DBAAS_OPERATOR_LOG"); path != "" {
-		if f, err := os.Create(path); err == nil {
-			return f
+	operatorLogPath = os.Getenv("DBAAS_OPERATOR_LOG")
+	if operatorLogPath == "" {
+		operatorLogPath = filepath.Join(os.TempDir(), fmt.Sprintf("dbaas-operator-%d.log", os.Getpid()))
+	}
+	f, err := os.Create(operatorLogPath)
+	if err != nil {
+		return io.Discard
+	}
+	return f
+}
+
+// printOperatorErrors prints the errors and warnings the operator logged, the last
+// ones first in importance, so a failure in CI can be understood from its output.
+func printOperatorErrors() {
+	b, err := os.ReadFile(operatorLogPath)
+	if err != nil {
+		return
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, "\tERROR\t") || strings.Contains(l, `"type": "Warning"`) {
+			lines = append(lines, l)
 		}
 	}
-	return io.Discard
+	if len(lines) > 80 {
+		lines = lines[len(lines)-80:]
+	}
+	fmt.Fprintf(os.Stderr, "operator log: %s; its last errors and warnings:\n%s\n", operatorLogPath, strings.Join(lines, "\n"))
 }
