@@ -73,24 +73,48 @@ func (e *Engine) Status(in Input, observed map[string]map[string]any) (map[strin
 }
 
 // decode evaluates one optional field of the engine for the input; an absent field
-// leaves out untouched.
+// leaves out untouched. Results are memoized like renders, as JSON, so that the
+// requires and preconditions of a steady-state reconcile cost a hash.
 func (e *Engine) decode(in Input, field string, out any) error {
 	b, err := in.encode()
 	if err != nil {
 		return err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	v, err := e.fill(b)
+	key := memoKey("field\x00"+field, b)
+	if r, ok := e.memo.get(key); ok {
+		if r == nil {
+			return nil
+		}
+		return json.Unmarshal(r.([]byte), out)
+	}
+	data, err := e.evaluateField(b, field)
 	if err != nil {
 		return err
 	}
-	f := v.LookupPath(cue.ParsePath(field))
-	if !f.Exists() {
+	if data == nil {
+		e.memo.put(key, nil)
 		return nil
 	}
-	if err := f.Decode(out); err != nil {
-		return fmt.Errorf("engine %s: cannot evaluate %s: %s", e.Name, field, describe(err))
+	e.memo.put(key, data)
+	return json.Unmarshal(data, out)
+}
+
+// evaluateField returns the JSON of one field of the engine for the input, or nil
+// when the field is absent.
+func (e *Engine) evaluateField(input []byte, field string) ([]byte, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v, err := e.fill(input)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	f := v.LookupPath(cue.ParsePath(field))
+	if !f.Exists() {
+		return nil, nil
+	}
+	data, err := f.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: cannot evaluate %s: %s", e.Name, field, describe(err))
+	}
+	return data, nil
 }
