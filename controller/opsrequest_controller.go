@@ -243,6 +243,9 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 		// both, see the cluster as the operation left it.
 		r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionTrue, dbaasv1.RunningReason,
 			fmt.Sprintf("the child is done; waiting for DatabaseCluster %s to report it", s.cluster.Name))
+		// Its status write wakes this operation up; look again soon in case that write
+		// was made before this reconcile read the cluster.
+		return shortest(r.requeueForTimeout(s), ctrl.Result{RequeueAfter: observePoll}), nil
 	case op.Done:
 		if p := op.Progress; p != nil {
 			s.ops.Status.Progress = fmt.Sprintf("%d/%d", p.Total, p.Total)
