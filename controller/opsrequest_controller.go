@@ -54,6 +54,9 @@ func clusterSettled(c *dbaasv1.DatabaseCluster) bool {
 	return p == nil || p.Status != metav1.ConditionTrue
 }
 
+// runningResync is how often a running operation is looked at without an event.
+const runningResync = 15 * time.Second
+
 // notReadyRetry is how often an operation that waits for a Ready cluster checks again.
 const notReadyRetry = 5 * time.Second
 
@@ -260,6 +263,9 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 		if len(op.Observe) > 0 {
 			return shortest(r.requeueForTimeout(s), ctrl.Result{RequeueAfter: observePoll}), nil
 		}
+		// Progress comes from events on the children; a slow resync is the safety net
+		// that a running operation is never forgotten.
+		return shortest(r.requeueForTimeout(s), ctrl.Result{RequeueAfter: runningResync}), nil
 	}
 	return r.requeueForTimeout(s), nil
 }
