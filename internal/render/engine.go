@@ -55,7 +55,9 @@ type Engine struct {
 	mu    sync.Mutex
 	ctx   *cue.Context
 	value cue.Value
-	memo  *memo
+	// lean is value without its operations: renders, status and lookups use it.
+	lean cue.Value
+	memo *memo
 }
 
 // HasVersion reports whether v is in the catalog.

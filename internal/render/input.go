@@ -44,13 +44,19 @@ func (in Input) encode() ([]byte, error) {
 	return b, nil
 }
 
-// fill returns the engine with input filled in. Callers hold e.mu.
+// fill returns the lean engine (without operations) with input filled in. Callers
+// hold e.mu.
 func (e *Engine) fill(inputJSON []byte) (cue.Value, error) {
+	return e.fillInto(e.lean, inputJSON)
+}
+
+// fillInto returns v with input filled in. Callers hold e.mu.
+func (e *Engine) fillInto(v cue.Value, inputJSON []byte) (cue.Value, error) {
 	in := e.ctx.CompileBytes(inputJSON)
 	if err := in.Err(); err != nil {
 		return cue.Value{}, fmt.Errorf("cannot compile the engine input: %s", describe(err))
 	}
-	v := e.value.FillPath(inputPath, in)
+	v = v.FillPath(inputPath, in)
 	if err := v.LookupPath(inputPath).Err(); err != nil {
 		return cue.Value{}, fmt.Errorf("engine %s refuses the input: %s", e.Name, describe(err))
 	}

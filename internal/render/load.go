@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
@@ -72,6 +73,30 @@ func compile(ctx *cue.Context, pkg string, files []packageFile) (cue.Value, erro
 	return v, nil
 }
 
+// withoutOperations returns the files that do not define the top-level field
+// operations: by convention operations.cue holds the operations and their helpers.
+func withoutOperations(files []packageFile) []packageFile {
+	var out []packageFile
+	for _, f := range files {
+		syntax, err := parser.ParseFile(f.name, f.src)
+		if err != nil {
+			return files
+		}
+		defines := false
+		for _, d := range syntax.Decls {
+			if field, ok := d.(*ast.Field); ok {
+				if name, _, err := ast.LabelName(field.Label); err == nil && name == "operations" {
+					defines = true
+				}
+			}
+		}
+		if !defines {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // contract compiles #Engine from the embedded schemas/engine package.
 func contract(ctx *cue.Context) (cue.Value, error) {
 	files, _, err := readPackage(schemas.Engine, "engine")
@@ -101,6 +126,16 @@ func loadFiles(files []packageFile, digest, dir, source string) (*Engine, error)
 	e := &Engine{Digest: digest, Source: source, ctx: ctx, value: value, memo: newMemo(256)}
 	if err := e.readHeader(); err != nil {
 		return nil, fmt.Errorf("engine %s: %w", dir, err)
+	}
+	// The lean package leaves out the file of the operations, which only
+	// OpsRequests evaluate: renders, status mappings and lookups would otherwise
+	// evaluate them and their helpers each time. An engine whose other files refer
+	// to what that file defines keeps the full package.
+	e.lean = value
+	if rest := withoutOperations(files); len(rest) < len(files) {
+		if lean, err := compile(ctx, path.Base(dir), rest); err == nil && lean.Validate() == nil {
+			e.lean = lean
+		}
 	}
 	return e, nil
 }

@@ -97,7 +97,7 @@ func (e *Engine) Operation(in Input, ops OpsInput, opType string) (*Operation, e
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	v, err := e.fill(b)
+	v, err := e.fillInto(e.value, b)
 	if err != nil {
 		return nil, err
 	}
