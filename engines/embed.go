@@ -19,3 +19,9 @@ func FS() fs.FS { return embedded }
 //
 //go:embed */simulate/*.cue
 var Simulations embed.FS
+
+// ChildCRDs holds each engine's crds.yaml: the Go module its child operator's CRDs
+// come from (see internal/childcrds).
+//
+//go:embed */crds.yaml
+var ChildCRDs embed.FS

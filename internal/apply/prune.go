@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -21,7 +22,7 @@ func Owned(ctx context.Context, c client.Reader, kinds []schema.GroupVersionKind
 	}
 	var out []*unstructured.Unstructured
 	for _, item := range all {
-		if ref := controllerOf(item); ref != nil && ref.UID == owner {
+		if ref := metav1.GetControllerOfNoCopy(item); ref != nil && ref.UID == owner {
 			out = append(out, item)
 		}
 	}
@@ -59,15 +60,6 @@ func (r Ref) String() string { return r.Kind + "/" + r.Name }
 // RefOf returns the Ref of u.
 func RefOf(u *unstructured.Unstructured) Ref {
 	return Ref{Kind: u.GroupVersionKind().GroupKind().String(), Name: u.GetName()}
-}
-
-func controllerOf(u *unstructured.Unstructured) *struct{ UID types.UID } {
-	for _, ref := range u.GetOwnerReferences() {
-		if ref.Controller != nil && *ref.Controller {
-			return &struct{ UID types.UID }{UID: ref.UID}
-		}
-	}
-	return nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -10,10 +10,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"dbaas.io/operator/engines"
 )
 
 // MainModule is the module path of this repository; Root looks for its go.mod.
@@ -22,37 +27,55 @@ const MainModule = "dbaas.io/operator"
 // Source is one set of child CRDs inside a Go module, or generated from one.
 type Source struct {
 	// Module is the module path. Its version is the one go.mod requires.
-	Module string
+	Module string `json:"module"`
 	// Path is the CRD file, or a directory of CRD files, relative to the module root.
 	// For a generated source it is instead the directory, relative to the module
 	// root, of the Go package whose types the CRDs are generated from.
-	Path string
+	Path string `json:"path"`
 	// Generated, when set, makes this a generated source: the module ships no CRDs,
 	// and Generate writes them, from the Go types in Path, into this directory
 	// relative to the repository root (git-ignored, like everything under bin/).
-	Generated string
+	Generated string `json:"generated,omitempty"`
 }
 
-// Sources are the child CRDs, one entry per child operator module. The modules must
-// be required by go.mod (hack/deps.go keeps them there).
-var Sources = []Source{
-	// CloudNativePG: Cluster, Pooler, Backup, ScheduledBackup, … (postgresql.cnpg.io).
-	{Module: "github.com/cloudnative-pg/cloudnative-pg", Path: "config/crd/bases"},
-	// Percona Operator for MongoDB: PerconaServerMongoDB, its backups and restores
-	// (psmdb.percona.com), three CRDs in one file.
-	{Module: "github.com/percona/percona-server-mongodb-operator", Path: "deploy/crd.yaml"},
-	// Percona Operator for MySQL based on Percona XtraDB Cluster: PerconaXtraDBCluster,
-	// its backups and restores (pxc.percona.com), three CRDs in one file.
-	{Module: "github.com/percona/percona-xtradb-cluster-operator", Path: "deploy/crd.yaml"},
-	// Strimzi publishes no Go module with its CRDs. Its Go types in
-	// strimzi-client-go carry kubebuilder markers, from which controller-gen
-	// generates structural CRDs with the status subresource: Kafka, KafkaNodePool
-	// and the other kafka.strimzi.io/v1beta2 kinds.
-	{
-		Module:    "github.com/RedHatInsights/strimzi-client-go",
-		Path:      "apis/kafka.strimzi.io/v1beta2",
-		Generated: "bin/crds/strimzi",
-	},
+// Sources are the child CRDs, one entry per engine, read from its
+// engines/<engine>/crds.yaml: like the rest of an engine, where its child operator
+// comes from is data. The modules must be required by go.mod (hack/deps.go keeps
+// them there).
+var Sources = mustReadSources(engines.ChildCRDs)
+
+// readSources reads every */crds.yaml of fsys, in the order of the engine folders.
+func readSources(fsys fs.FS) ([]Source, error) {
+	files, err := fs.Glob(fsys, "*/crds.yaml")
+	if err != nil {
+		return nil, err
+	}
+	var out []Source
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		var s Source
+		if err := yaml.UnmarshalStrict(b, &s); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		if s.Module == "" || s.Path == "" {
+			return nil, fmt.Errorf("%s: module and path are required", f)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// mustReadSources reads the embedded sources; they are checked by the tests, so a
+// failure here is a build defect.
+func mustReadSources(fsys fs.FS) []Source {
+	s, err := readSources(fsys)
+	if err != nil {
+		panic(fmt.Sprintf("engines/*/crds.yaml: %v", err))
+	}
+	return s
 }
 
 // StampFile is the file, in a generated source's directory, that records what the

@@ -163,20 +163,9 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 			return nil, fmt.Errorf("cannot set up the OpsRequest webhook: %w", err)
 		}
 	}
-	if o.EnginesDir != "" {
-		if err := mgr.Add(&engineReloader{registry: registry, interval: o.ReloadInterval}); err != nil {
-			return nil, err
-		}
-	}
 	if o.EnginesDir != "" || o.PoliciesDir != "" {
-		fingerprint := func() string {
-			f := gate.Current().Digest()
-			for _, e := range registry.Engines() {
-				f += "," + e.Digest
-			}
-			return f
-		}
-		if err := mgr.Add(&resyncer{client: mgr.GetClient(), fingerprint: fingerprint, interval: o.ReloadInterval, out: resync}); err != nil {
+		w := &overrideWatcher{client: mgr.GetClient(), registry: registry, gate: gate, interval: o.ReloadInterval, out: resync}
+		if err := mgr.Add(w); err != nil {
 			return nil, err
 		}
 	}
@@ -282,28 +271,4 @@ func childKinds(r *render.Registry) []schema.GroupVersionKind {
 		}
 	}
 	return kinds
-}
-
-// engineReloader reloads the engine override folder periodically. A broken override
-// is logged and counted; the last good engines keep serving.
-type engineReloader struct {
-	registry *render.Registry
-	interval time.Duration
-}
-
-func (r *engineReloader) Start(ctx context.Context) error {
-	log := ctrl.Log.WithName("engines")
-	t := time.NewTicker(r.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if err := r.registry.Reload(); err != nil {
-				engineReloadErrors.Inc()
-				log.Error(err, "an engine override failed to load; the last good version serves")
-			}
-		}
-	}
 }

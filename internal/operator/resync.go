@@ -9,21 +9,37 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/policy"
+	"dbaas.io/operator/internal/render"
 )
 
-// resyncer reconciles every DatabaseCluster again when the engines or policies in
-// service change (an override folder was edited), so a tightened policy or a new
-// engine version reaches existing clusters without waiting for an edit of each.
-type resyncer struct {
-	client      client.Client
-	fingerprint func() string
-	interval    time.Duration
-	out         chan<- event.GenericEvent
+// overrideWatcher follows the --engines-dir and --policies-dir overrides: every
+// interval it reloads the engine folder (the policy reloader reloads its own), and
+// when the engines or policies in service changed it reconciles every
+// DatabaseCluster again, so a tightened policy or a new engine version reaches
+// existing clusters without waiting for an edit of each. A broken engine override is
+// logged and counted; its last good version keeps serving.
+type overrideWatcher struct {
+	client   client.Client
+	registry *render.Registry
+	gate     *policy.Gate
+	interval time.Duration
+	out      chan<- event.GenericEvent
 }
 
-func (r *resyncer) Start(ctx context.Context) error {
-	last := r.fingerprint()
-	t := time.NewTicker(r.interval)
+// fingerprint identifies the engines and policies in service.
+func (w *overrideWatcher) fingerprint() string {
+	f := w.gate.Current().Digest()
+	for _, e := range w.registry.Engines() {
+		f += "," + e.Digest
+	}
+	return f
+}
+
+func (w *overrideWatcher) Start(ctx context.Context) error {
+	log := ctrl.Log.WithName("overrides")
+	last := w.fingerprint()
+	t := time.NewTicker(w.interval)
 	defer t.Stop()
 	for {
 		select {
@@ -31,19 +47,23 @@ func (r *resyncer) Start(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		now := r.fingerprint()
+		if err := w.registry.Reload(); err != nil {
+			engineReloadErrors.Inc()
+			log.Error(err, "an engine override failed to load; the last good version serves")
+		}
+		now := w.fingerprint()
 		if now == last {
 			continue
 		}
 		last = now
 		var clusters dbaasv1.DatabaseClusterList
-		if err := r.client.List(ctx, &clusters); err != nil {
-			ctrl.Log.WithName("resync").Error(err, "cannot list clusters to reconcile after a change of engines or policies")
+		if err := w.client.List(ctx, &clusters); err != nil {
+			log.Error(err, "cannot list clusters to reconcile after a change of engines or policies")
 			continue
 		}
 		for i := range clusters.Items {
 			select {
-			case r.out <- event.GenericEvent{Object: &clusters.Items[i]}:
+			case w.out <- event.GenericEvent{Object: &clusters.Items[i]}:
 			case <-ctx.Done():
 				return nil
 			}
