@@ -8,6 +8,7 @@ import (
 	"errors"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/events"
@@ -78,6 +79,10 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		result = shortest(result, ctrl.Result{RequeueAfter: r.RetryInterval})
 	}
 	statusErr := r.writeStatus(ctx, s)
+	if err == nil && apierrors.IsConflict(statusErr) {
+		// A stale read: the cluster comes back once the cache has the latest write.
+		return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
+	}
 	return result, errors.Join(err, statusErr)
 }
 

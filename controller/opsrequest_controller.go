@@ -54,6 +54,9 @@ func clusterSettled(c *dbaasv1.DatabaseCluster) bool {
 	return p == nil || p.Status != metav1.ConditionTrue
 }
 
+// conflictRetry is how soon a reconcile that read a stale object runs again.
+const conflictRetry = 100 * time.Millisecond
+
 // runningResync is how often a running operation is looked at without an event.
 const runningResync = 15 * time.Second
 
@@ -87,13 +90,20 @@ func (r *OpsRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	s := &opsScope{ops: ops, original: ops.DeepCopy()}
 	result, err := r.advance(ctx, s)
-	if statusErr := r.writeOpsStatus(ctx, s); statusErr != nil {
-		return ctrl.Result{}, statusErr
+	if err == nil {
+		err = r.writeOpsStatus(ctx, s)
 	}
-	if err == nil && s.ops.Status.Phase.Finished() {
+	if apierrors.IsConflict(err) {
+		// A stale read: the request comes back once the cache has the latest write.
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if s.ops.Status.Phase.Finished() {
 		return r.expire(ctx, s.ops)
 	}
-	return result, err
+	return result, nil
 }
 
 // advance runs the step of the operation's current phase.
@@ -198,6 +208,7 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 	}
 	// The operation is evaluated again: its actions use the start time just written.
 	s.original, s.logged, s.operation = s.ops.DeepCopy(), nil, nil
+	s.fenced = true
 	return r.reconcileRunning(ctx, s)
 }
 
@@ -216,6 +227,9 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 		}
 	}
 	if !r.logged(s, "Applied") {
+		if err := r.fence(ctx, s); err != nil {
+			return ctrl.Result{}, err
+		}
 		if err := r.execute(ctx, s); err != nil {
 			if apierrors.IsConflict(err) {
 				return ctrl.Result{}, err
@@ -268,6 +282,23 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 		return shortest(r.requeueForTimeout(s), ctrl.Result{RequeueAfter: runningResync}), nil
 	}
 	return r.requeueForTimeout(s), nil
+}
+
+// fence writes the status, guarded by the resourceVersion, before anything is
+// executed: the OpsRequest may come from a cache that has not seen this controller's
+// last write (that the operation was applied), and acting on such a read would apply
+// it twice. A conflict means the read was stale: nothing is executed and the request
+// comes back with fresh data.
+func (r *OpsRequestReconciler) fence(ctx context.Context, s *opsScope) error {
+	if s.fenced {
+		return nil
+	}
+	r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionTrue, dbaasv1.RunningReason, "applying the operation")
+	if err := r.writeOpsStatus(ctx, s); err != nil {
+		return err
+	}
+	s.original, s.logged, s.fenced = s.ops.DeepCopy(), nil, true
+	return nil
 }
 
 // recordMilestones logs the milestones that hold for the first time, and reports

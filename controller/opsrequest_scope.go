@@ -26,4 +26,7 @@ type opsScope struct {
 	operation *render.Operation
 	// logged are the actions recorded during this reconcile, mirrored as Events.
 	logged []dbaasv1.OpsAction
+	// fenced is true once this reconcile wrote the status with the resourceVersion it
+	// read, proving the read fresh enough to execute the operation (fence).
+	fenced bool
 }
