@@ -13,11 +13,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
@@ -130,7 +132,10 @@ func (r *DatabaseClusterReconciler) retryLater(s *clusterScope) bool {
 // missing child operator does not stop the others' engines.
 func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []schema.GroupVersionKind) error {
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&dbaasv1.DatabaseCluster{}).
+		// The cluster's own status writes are not a reason to reconcile it: its
+		// spec (generation, which deletion bumps too), labels and annotations are.
+		For(&dbaasv1.DatabaseCluster{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Named("databasecluster").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Concurrency})
 	if r.Resync != nil {

@@ -169,7 +169,11 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 	}
 	// Parameters and policy are checked when the operation reaches the head of the
 	// queue: what they depend on (the primary, a Ready cluster) is the state the
-	// operations before it left.
+	// operations before it left. The operation is evaluated as it will run, with the
+	// start time it is about to be given: its actions use that time as their stable
+	// timestamp.
+	now := metav1.NewTime(r.Clock.Now())
+	s.startTime = &now
 	if err := r.evaluate(ctx, s); err != nil {
 		return ctrl.Result{}, nil
 	}
@@ -193,7 +197,6 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 			return ctrl.Result{}, nil
 		}
 	}
-	now := metav1.NewTime(r.Clock.Now())
 	s.ops.Status.Phase = dbaasv1.OpsRunning
 	s.ops.Status.StartTime = &now
 	r.setCondition(s, dbaasv1.OpsQueuedCondition, metav1.ConditionFalse, dbaasv1.RunningReason, "the operation left the queue")
@@ -202,13 +205,11 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 	// The start time is written before anything is changed: actions use it as their
 	// stable timestamp, so a restart between the write and the actions repeats them
 	// identically instead of running them twice with different effects. Then the
-	// operation runs in this same reconcile.
+	// operation runs in this same reconcile, as evaluated with that start time.
 	if err := r.writeOpsStatus(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
-	// The operation is evaluated again: its actions use the start time just written.
-	s.original, s.logged, s.operation = s.ops.DeepCopy(), nil, nil
-	s.fenced = true
+	s.original, s.logged, s.fenced = s.ops.DeepCopy(), nil, true
 	return r.reconcileRunning(ctx, s)
 }
 
@@ -331,13 +332,18 @@ func (r *OpsRequestReconciler) reached(s *opsScope, milestone string) bool {
 // objects its observe names; a failure finishes the operation.
 func (r *OpsRequestReconciler) evaluate(ctx context.Context, s *opsScope) error {
 	handler := s.provider.Operations()
-	op, err := handler.Evaluate(s.cluster, s.ops, s.observed, s.created, nil)
+	ops := s.ops
+	if s.startTime != nil && ops.Status.StartTime == nil {
+		ops = ops.DeepCopy()
+		ops.Status.Phase, ops.Status.StartTime = dbaasv1.OpsRunning, s.startTime
+	}
+	op, err := handler.Evaluate(s.cluster, ops, s.observed, s.created, nil)
 	if err == nil && len(op.Observe) > 0 {
 		var lookups map[string]*unstructured.Unstructured
 		if lookups, err = r.lookup(ctx, s, op.Observe); err != nil {
 			return err
 		}
-		op, err = handler.Evaluate(s.cluster, s.ops, s.observed, s.created, lookups)
+		op, err = handler.Evaluate(s.cluster, ops, s.observed, s.created, lookups)
 	}
 	if err != nil {
 		r.finish(s, dbaasv1.OpsFailed, dbaasv1.InvalidParametersReason, err.Error())

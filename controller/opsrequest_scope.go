@@ -1,6 +1,7 @@
 package controller
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
@@ -24,6 +25,10 @@ type opsScope struct {
 	observed, created []*unstructured.Unstructured
 	// operation is the engine's evaluation of the operation (evaluate).
 	operation *render.Operation
+	// startTime is the start time a pending operation is about to be given; it is
+	// evaluated with it, so the evaluation still holds once the time is written
+	// (reconcilePending).
+	startTime *metav1.Time
 	// logged are the actions recorded during this reconcile, mirrored as Events.
 	logged []dbaasv1.OpsAction
 	// fenced is true once this reconcile wrote the status with the resourceVersion it

@@ -2,6 +2,7 @@ package engines_test
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	cnpgv1 "github.com/cloudnative-pg/cloudnative-pg/api/v1"
@@ -21,6 +22,8 @@ import (
 //
 //   - cold: load and compile the engine, then render;
 //   - cached: render with the compiled engine, a different cluster each time;
+//   - cached-parallel: the same from GOMAXPROCS goroutines at once (ns/op is per
+//     render, so on two CPUs a pool of two instances halves it at best);
 //   - memoized: render the same cluster again (the steady state of a reconcile);
 //   - native-go (postgresql): build the same CNPG Cluster from Go types and convert it
 //     to an unstructured object, the baseline a hand-written operator pays.
@@ -53,6 +56,26 @@ func BenchmarkRender(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+		// Reconciles, operations and webhooks render in parallel: each goroutine
+		// renders new clusters, on as many compiled instances as there are CPUs.
+		b.Run(engine+"/cached-parallel", func(b *testing.B) {
+			var n atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				c := c.DeepCopy()
+				for pb.Next() {
+					c.Name = fmt.Sprintf("bench-parallel-%d", n.Add(1))
+					in, err := provider.ClusterInput(c)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					if _, err := e.Render(render.Input{Cluster: in}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
 		})
 		b.Run(engine+"/memoized", func(b *testing.B) {
 			for b.Loop() {

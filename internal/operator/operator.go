@@ -116,6 +116,9 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		LeaderElectionID:        "dbaas-operator.dbaas.io",
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
 		Controller:              config.Controller{SkipNameValidation: &o.RestartableInProcess},
+		// Children are unstructured objects: read them from the informers the
+		// controllers already run for their watches, not with a request per list.
+		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.WebhookCertDir,
 		}),

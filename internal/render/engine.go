@@ -1,9 +1,8 @@
 package render
 
 import (
-	"sync"
+	"sync/atomic"
 
-	"cuelang.org/go/cue"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -32,8 +31,8 @@ type Version struct {
 }
 
 // Engine is one compiled engine package. It is immutable once loaded, except for its
-// memo of recent renders; all CUE evaluation is serialised by mu because a cue.Context
-// is not safe for concurrent use.
+// memo of recent renders and its pool of compiled instances, each of which evaluates
+// one input at a time.
 type Engine struct {
 	// Name is the spec.engine value that selects the engine.
 	Name string
@@ -52,12 +51,10 @@ type Engine struct {
 	// Unqueued are the operation types that do not wait in the cluster's queue.
 	Unqueued map[string]bool
 
-	mu    sync.Mutex
-	ctx   *cue.Context
-	value cue.Value
-	// lean is value without its operations: renders, status and lookups use it.
-	lean cue.Value
-	memo *memo
+	instances *pool
+	memo      *memo
+	// fills counts the evaluations of an input, for tests of the memo.
+	fills atomic.Int64
 }
 
 // HasVersion reports whether v is in the catalog.

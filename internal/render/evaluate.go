@@ -23,17 +23,107 @@ type Precondition struct {
 
 // Requires returns the objects the engine reads before rendering, by key.
 func (e *Engine) Requires(in Input) (map[string]ObjectRef, error) {
+	b, err := in.encode()
+	if err != nil {
+		return nil, err
+	}
+	ev, err := e.evaluate(b, partRequires)
+	if err != nil {
+		return nil, err
+	}
 	var refs map[string]ObjectRef
-	err := e.decode(in, "requires", &refs)
-	return refs, err
+	return refs, unmarshalField(ev.requires, &refs)
 }
 
 // Preconditions evaluates the engine's preconditions; in.Context.Lookups must hold
 // the objects Requires named.
 func (e *Engine) Preconditions(in Input) ([]Precondition, error) {
+	b, err := in.encode()
+	if err != nil {
+		return nil, err
+	}
+	ev, err := e.evaluate(b, partPreconditions)
+	if err != nil {
+		return nil, err
+	}
+	if ev.preconditionsErr != nil {
+		return nil, ev.preconditionsErr
+	}
 	var pre []Precondition
-	err := e.decode(in, "preconditions", &pre)
-	return pre, err
+	return pre, unmarshalField(ev.preconditions, &pre)
+}
+
+// part is one of what an evaluation yields.
+type part int
+
+const (
+	partRequires part = iota
+	partPreconditions
+	partRender
+)
+
+// evaluation is what a reconcile reads from the lean package for one input: the
+// requires, the preconditions and the render of every stage. They are evaluated on
+// one filled value, so the parts they share (the input, the spec with its defaults)
+// are evaluated once rather than once each.
+type evaluation struct {
+	// requires and preconditions are JSON, nil when the engine has no such field.
+	requires, preconditions []byte
+	preconditionsErr        error
+	result                  *Result
+	renderErr               error
+	// done says which parts were evaluated.
+	done map[part]bool
+}
+
+// evaluate returns an evaluation of the input that holds the wanted part, memoized.
+// A reconcile asks for the requires, then for the preconditions and the render of
+// the input completed with the lookups: the preconditions and the render are
+// evaluated together, and with the requires too when the engine requires nothing
+// (the input then needs no lookups), so the rest of the reconcile costs a hash.
+func (e *Engine) evaluate(input []byte, want part) (*evaluation, error) {
+	key := memoKey("evaluation", input)
+	if r, ok := e.memo.get(key); ok && r.(*evaluation).done[want] {
+		return r.(*evaluation), nil
+	}
+	inst := e.instances.acquire()
+	defer e.instances.release(inst)
+	v, err := e.fill(inst, input)
+	if err != nil {
+		return nil, err
+	}
+	ev := &evaluation{done: map[part]bool{partRequires: true}}
+	if ev.requires, err = e.fieldJSON(v, "requires"); err != nil {
+		return nil, err
+	}
+	// An input that needs no lookups, or that has them (a reconcile asks for the
+	// preconditions only once it filled them in), is the one the render needs too.
+	complete := requiresNothing(ev.requires) || want == partPreconditions
+	if complete {
+		ev.preconditions, ev.preconditionsErr = e.fieldJSON(v, "preconditions")
+		ev.done[partPreconditions] = true
+	}
+	if complete || want == partRender {
+		ev.result, ev.renderErr = e.renderValue(v, Stages)
+		ev.done[partRender] = true
+	}
+	e.memo.replace(key, ev)
+	return ev, nil
+}
+
+// requiresNothing reports whether a requires field (JSON, or nil when absent) names
+// no object.
+func requiresNothing(requires []byte) bool {
+	var refs map[string]json.RawMessage
+	return requires == nil || (json.Unmarshal(requires, &refs) == nil && len(refs) == 0)
+}
+
+// unmarshalField decodes a field's JSON; an absent field (nil) leaves out untouched.
+func unmarshalField(data []byte, out any) error {
+	if data == nil {
+		return nil
+	}
+	return json.Unmarshal(data, out)
 }
 
 // Retained returns the keys of the objects kept under deletionPolicy Retain.
@@ -57,13 +147,13 @@ func (e *Engine) Status(in Input, observed map[string]map[string]any) (map[strin
 	if r, ok := e.memo.get(key); ok {
 		return r.(map[string]any), nil
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	v, err := e.fill(b)
+	inst := e.instances.acquire()
+	defer e.instances.release(inst)
+	v, err := e.fill(inst, b)
 	if err != nil {
 		return nil, err
 	}
-	v = v.FillPath(observedPath, e.ctx.CompileBytes(obs))
+	v = v.FillPath(observedPath, inst.ctx.CompileBytes(obs))
 	var result map[string]any
 	if err := v.LookupPath(resultPath).Decode(&result); err != nil {
 		return nil, fmt.Errorf("engine %s: cannot map the status: %s", e.Name, describe(err))
@@ -102,12 +192,18 @@ func (e *Engine) decode(in Input, field string, out any) error {
 // evaluateField returns the JSON of one field of the engine for the input, or nil
 // when the field is absent.
 func (e *Engine) evaluateField(input []byte, field string) ([]byte, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	v, err := e.fill(input)
+	inst := e.instances.acquire()
+	defer e.instances.release(inst)
+	v, err := e.fill(inst, input)
 	if err != nil {
 		return nil, err
 	}
+	return e.fieldJSON(v, field)
+}
+
+// fieldJSON returns the JSON of one field of a filled engine, or nil when the field
+// is absent.
+func (e *Engine) fieldJSON(v cue.Value, field string) ([]byte, error) {
 	f := v.LookupPath(cue.ParsePath(field))
 	if !f.Exists() {
 		return nil, nil

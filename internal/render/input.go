@@ -44,15 +44,17 @@ func (in Input) encode() ([]byte, error) {
 	return b, nil
 }
 
-// fill returns the lean engine (without operations) with input filled in. Callers
-// hold e.mu.
-func (e *Engine) fill(inputJSON []byte) (cue.Value, error) {
-	return e.fillInto(e.lean, inputJSON)
+// fill returns the instance's lean package (without operations) with input filled
+// in. Callers hold the instance.
+func (e *Engine) fill(inst *instance, inputJSON []byte) (cue.Value, error) {
+	return e.fillInto(inst, inst.lean, inputJSON)
 }
 
-// fillInto returns v with input filled in. Callers hold e.mu.
-func (e *Engine) fillInto(v cue.Value, inputJSON []byte) (cue.Value, error) {
-	in := e.ctx.CompileBytes(inputJSON)
+// fillInto returns v, a value of inst, with input filled in. Callers hold the
+// instance.
+func (e *Engine) fillInto(inst *instance, v cue.Value, inputJSON []byte) (cue.Value, error) {
+	e.fills.Add(1)
+	in := inst.ctx.CompileBytes(inputJSON)
 	if err := in.Err(); err != nil {
 		return cue.Value{}, fmt.Errorf("cannot compile the engine input: %s", describe(err))
 	}

@@ -12,7 +12,6 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
-	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -111,44 +110,34 @@ func contract(ctx *cue.Context) (cue.Value, error) {
 }
 
 func loadFiles(files []packageFile, digest, dir, source string) (*Engine, error) {
-	ctx := cuecontext.New()
-	value, err := compile(ctx, path.Base(dir), files)
+	inst, err := compileInstance(files, dir)
 	if err != nil {
 		return nil, err
 	}
-	def, err := contract(ctx)
+	def, err := contract(inst.ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := def.Unify(value).Validate(); err != nil {
+	if err := def.Unify(inst.value).Validate(); err != nil {
 		return nil, fmt.Errorf("engine %s does not satisfy #Engine: %s", dir, describe(err))
 	}
-	e := &Engine{Digest: digest, Source: source, ctx: ctx, value: value, memo: newMemo(256)}
-	if err := e.readHeader(); err != nil {
+	e := &Engine{Digest: digest, Source: source, memo: newMemo(256)}
+	if err := e.readHeader(inst.value); err != nil {
 		return nil, fmt.Errorf("engine %s: %w", dir, err)
 	}
-	// The lean package leaves out the file of the operations, which only
-	// OpsRequests evaluate: renders, status mappings and lookups would otherwise
-	// evaluate them and their helpers each time. An engine whose other files refer
-	// to what that file defines keeps the full package.
-	e.lean = value
-	if rest := withoutOperations(files); len(rest) < len(files) {
-		if lean, err := compile(ctx, path.Base(dir), rest); err == nil && lean.Validate() == nil {
-			e.lean = lean
-		}
-	}
+	e.instances = newPool(inst, files, dir)
 	return e, nil
 }
 
 // readHeader reads the fields that do not depend on the input: name, catalog, kinds
 // and operation names.
-func (e *Engine) readHeader() error {
+func (e *Engine) readHeader(value cue.Value) error {
 	var err error
-	if e.Name, err = e.value.LookupPath(cue.ParsePath("name")).String(); err != nil {
+	if e.Name, err = value.LookupPath(cue.ParsePath("name")).String(); err != nil {
 		return fmt.Errorf("cannot read name: %s", describe(err))
 	}
 	var versions map[string]Version
-	if err := e.value.LookupPath(cue.ParsePath("versions")).Decode(&versions); err != nil {
+	if err := value.LookupPath(cue.ParsePath("versions")).Decode(&versions); err != nil {
 		return fmt.Errorf("cannot read versions: %s", describe(err))
 	}
 	for name, v := range versions {
@@ -166,7 +155,7 @@ func (e *Engine) readHeader() error {
 	}
 	sort.Slice(e.Versions, func(i, j int) bool { return compareVersions(e.Versions[i].Name, e.Versions[j].Name) < 0 })
 	var kinds []struct{ APIVersion, Kind string }
-	if err := e.value.LookupPath(cue.ParsePath("kinds")).Decode(&kinds); err != nil {
+	if err := value.LookupPath(cue.ParsePath("kinds")).Decode(&kinds); err != nil {
 		return fmt.Errorf("cannot read kinds: %s", describe(err))
 	}
 	for _, k := range kinds {
@@ -176,7 +165,7 @@ func (e *Engine) readHeader() error {
 		}
 		e.Kinds = append(e.Kinds, gv.WithKind(k.Kind))
 	}
-	ops := e.value.LookupPath(cue.ParsePath("operations"))
+	ops := value.LookupPath(cue.ParsePath("operations"))
 	if ops.Exists() {
 		it, err := ops.Fields()
 		if err != nil {

@@ -50,3 +50,16 @@ func (m *memo) put(k [32]byte, v any) {
 	m.items[k] = v
 	m.order = append(m.order, k)
 }
+
+// replace stores v under k, replacing what k held: an evaluation completed with more
+// of its parts.
+func (m *memo) replace(k [32]byte, v any) {
+	m.mu.Lock()
+	if _, ok := m.items[k]; ok {
+		m.items[k] = v
+		m.mu.Unlock()
+		return
+	}
+	m.mu.Unlock()
+	m.put(k, v)
+}

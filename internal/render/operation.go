@@ -95,13 +95,13 @@ func (e *Engine) Operation(in Input, ops OpsInput, opType string) (*Operation, e
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode the operation input: %w", err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	v, err := e.fillInto(e.value, b)
+	inst := e.instances.acquire()
+	defer e.instances.release(inst)
+	v, err := e.fillInto(inst, inst.value, b)
 	if err != nil {
 		return nil, err
 	}
-	v = v.FillPath(cue.ParsePath("ops"), e.ctx.CompileBytes(opsJSON))
+	v = v.FillPath(cue.ParsePath("ops"), inst.ctx.CompileBytes(opsJSON))
 	op := v.LookupPath(cue.MakePath(cue.Str("operations"), cue.Str(opType)))
 	out := &Operation{}
 	if err := op.Decode(out); err != nil {

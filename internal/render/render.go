@@ -3,6 +3,7 @@ package render
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"cuelang.org/go/cue"
@@ -30,7 +31,7 @@ type Result struct {
 }
 
 // Session renders one cluster stage by stage. Stages are recorded by Apply and
-// evaluated together by Result, under the engine's lock.
+// evaluated together by Result, on one of the engine's instances.
 type Session struct {
 	engine *Engine
 	input  []byte
@@ -54,6 +55,13 @@ func (s *Session) Apply(stage Stage) {
 // Result evaluates the applied stages and returns the objects. An identical input
 // and stage list returns the memoized result without evaluating anything.
 func (s *Session) Result() (*Result, error) {
+	if slices.Equal(s.stages, Stages) {
+		ev, err := s.engine.evaluate(s.input, partRender)
+		if err != nil {
+			return nil, err
+		}
+		return ev.result, ev.renderErr
+	}
 	key := memoKey(fmt.Sprint("render", s.stages), s.input)
 	if r, ok := s.engine.memo.get(key); ok {
 		return r.(*Result), nil
@@ -78,13 +86,19 @@ func (e *Engine) Render(in Input) (*Result, error) {
 	return s.Result()
 }
 
+// render evaluates some of the stages for the input.
 func (e *Engine) render(input []byte, stages []Stage) (*Result, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	v, err := e.fill(input)
+	inst := e.instances.acquire()
+	defer e.instances.release(inst)
+	v, err := e.fill(inst, input)
 	if err != nil {
 		return nil, err
 	}
+	return e.renderValue(v, stages)
+}
+
+// renderValue unifies the objects of the stages of a filled engine, in order.
+func (e *Engine) renderValue(v cue.Value, stages []Stage) (*Result, error) {
 	var acc cue.Value
 	var contributed []Stage
 	for _, st := range stages {
