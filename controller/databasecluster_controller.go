@@ -13,13 +13,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
@@ -44,6 +42,11 @@ type DatabaseClusterReconciler struct {
 	RetryInterval time.Duration
 	// Concurrency is how many clusters are reconciled at once. Default: 1.
 	Concurrency int
+	// Live reads required objects of kinds the operator does not watch; nil reads
+	// everything through the client.
+	Live client.Reader
+	// lookups reads what engines require (SetupWithManager).
+	lookups client.Reader
 	// Resync, when set, carries clusters to reconcile again because an engine or a
 	// policy they depend on changed without any event on the cluster itself.
 	Resync <-chan event.GenericEvent
@@ -132,14 +135,19 @@ func (r *DatabaseClusterReconciler) retryLater(s *clusterScope) bool {
 // missing child operator does not stop the others' engines.
 func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []schema.GroupVersionKind) error {
 	b := ctrl.NewControllerManagedBy(mgr).
-		// The cluster's own status writes are not a reason to reconcile it: its
-		// spec (generation, which deletion bumps too), labels and annotations are.
-		For(&dbaasv1.DatabaseCluster{}, builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		For(&dbaasv1.DatabaseCluster{}).
 		Named("databasecluster").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Concurrency})
 	if r.Resync != nil {
 		b = b.WatchesRawSource(source.Channel(r.Resync, &handler.EnqueueRequestForObject{}))
+	}
+	watched := map[schema.GroupKind]bool{dbaasv1.GroupVersion.WithKind("DatabaseCluster").GroupKind(): true}
+	for _, gvk := range kinds {
+		watched[gvk.GroupKind()] = true
+	}
+	r.lookups = r.Client
+	if r.Live != nil {
+		r.lookups = lookupReader{cached: r.Client, live: r.Live, watched: watched}
 	}
 	log := mgr.GetLogger().WithName("databasecluster")
 	for _, gvk := range kinds {

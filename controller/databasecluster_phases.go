@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 	"dbaas.io/operator/internal/apply"
@@ -27,7 +28,11 @@ func (r *DatabaseClusterReconciler) loadEngine(_ context.Context, s *clusterScop
 
 // prepare reads what the engine requires and checks its preconditions.
 func (r *DatabaseClusterReconciler) prepare(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
-	prepared, err := s.provider.PreReconcileHook(ctx, r.Client, s.cluster)
+	var reader client.Reader = r.Client
+	if r.lookups != nil {
+		reader = r.lookups
+	}
+	prepared, err := s.provider.PreReconcileHook(ctx, reader, s.cluster)
 	if err != nil {
 		s.halt(dbaasv1.RenderFailedReason, err.Error())
 		return ctrl.Result{}, nil

@@ -34,6 +34,10 @@ type OpsRequestReconciler struct {
 	Policy OpsPolicy
 	// Recorder emits the action log as Events on the OpsRequest.
 	Recorder events.EventRecorder
+	// Live reads the objects an operation observes, which no watch covers, from the
+	// API server rather than from a cache (a Pod or a PVC informer would hold every
+	// one of the cluster); nil reads them through the client.
+	Live client.Reader
 	// Clock is the time source; tests swap it.
 	Clock clock.PassiveClock
 	// Concurrency is how many OpsRequests are reconciled at once. Default: 1.
@@ -361,7 +365,7 @@ func (r *OpsRequestReconciler) lookup(ctx context.Context, s *opsScope, targets 
 		if err != nil {
 			continue
 		}
-		err = r.Get(ctx, client.ObjectKeyFromObject(u), u)
+		err = r.live().Get(ctx, client.ObjectKeyFromObject(u), u)
 		if apierrors.IsNotFound(err) {
 			continue
 		}
@@ -371,6 +375,13 @@ func (r *OpsRequestReconciler) lookup(ctx context.Context, s *opsScope, targets 
 		out[name] = u
 	}
 	return out, nil
+}
+
+func (r *OpsRequestReconciler) live() client.Reader {
+	if r.Live != nil {
+		return r.Live
+	}
+	return r.Client
 }
 
 // timeLeft returns how long a running operation may still run, if it has a timeout.

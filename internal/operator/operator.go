@@ -134,6 +134,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	resync := make(chan event.GenericEvent)
 	clusters := &controller.DatabaseClusterReconciler{
 		Resync:        resync,
+		Live:          mgr.GetAPIReader(),
 		Concurrency:   o.Concurrency,
 		Client:        mgr.GetClient(),
 		Providers:     providers,
@@ -147,6 +148,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	}
 	ops := &controller.OpsRequestReconciler{
 		Client:      mgr.GetClient(),
+		Live:        mgr.GetAPIReader(),
 		Providers:   providers,
 		Policy:      gate,
 		Recorder:    mgr.GetEventRecorder("dbaas-operator"),

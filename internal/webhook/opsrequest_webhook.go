@@ -66,9 +66,53 @@ func (v *OpsRequestValidator) ValidateCreate(ctx context.Context, ops *dbaasv1.O
 		// The list of what the engine offers, and the policy's reason why this type
 		// is not among them ("Kafka has no primary") when it has one.
 		errs = append(field.ErrorList{field.NotSupported(field.NewPath("spec", "type"), ops.Spec.Type, p.Operations().Types())}, errs...)
+		return nil, opsInvalid(ops, errs...)
+	}
+	if len(errs) > 0 && onlyNotReady(decision) && p.Operations().Queued(string(ops.Spec.Type)) {
+		// An operation that queues behind another one is judged on the cluster as
+		// that one leaves it: the controller evaluates the policy again when the
+		// operation reaches the head of the queue, and waits for a Ready cluster
+		// then. That the cluster converges now is no reason to refuse it.
+		ahead, err := v.queuedAhead(ctx, ops, p)
+		if err != nil {
+			return nil, apierrors.NewInternalError(err)
+		}
+		if ahead != nil {
+			return admission.Warnings{fmt.Sprintf("queued behind OpsRequest %s (%s); DatabaseCluster %s is %s: %s starts once it is Ready again",
+				ahead.Name, ahead.Spec.Type, cluster.Name, cluster.Status.Phase, ops.Spec.Type)}, nil
+		}
 	}
 	if len(errs) > 0 {
 		return nil, opsInvalid(ops, errs...)
+	}
+	return nil, nil
+}
+
+// onlyNotReady reports whether the policy's only objection is that the cluster is
+// not Ready.
+func onlyNotReady(d policy.Decision) bool {
+	for _, v := range d.Violations {
+		if v.Reason != "ClusterNotReady" {
+			return false
+		}
+	}
+	return len(d.Violations) > 0
+}
+
+// queuedAhead returns an unfinished, queued OpsRequest of the same cluster that the
+// new one will wait for, or nil.
+func (v *OpsRequestValidator) queuedAhead(ctx context.Context, ops *dbaasv1.OpsRequest, p provider.Provider) (*dbaasv1.OpsRequest, error) {
+	var list dbaasv1.OpsRequestList
+	if err := v.Client.List(ctx, &list, client.InNamespace(ops.Namespace)); err != nil {
+		return nil, fmt.Errorf("cannot list the OpsRequests of namespace %s: %w", ops.Namespace, err)
+	}
+	for i := range list.Items {
+		other := &list.Items[i]
+		if other.Name == ops.Name || other.Spec.ClusterRef != ops.Spec.ClusterRef || other.Spec.Cancel ||
+			other.Status.Phase.Finished() || !p.Operations().Queued(string(other.Spec.Type)) {
+			continue
+		}
+		return other, nil
 	}
 	return nil, nil
 }
