@@ -69,7 +69,8 @@ func (r *OpsRequestReconciler) runAction(ctx context.Context, s *opsScope, a ren
 		}
 		return fmt.Sprintf("patched %s %s%s", target.GetKind(), target.GetName(), subresourceSuffix(a.Patch.Subresource)), nil
 	case a.Create != nil:
-		obj := &unstructured.Unstructured{Object: a.Create}
+		// A copy: the evaluated operation is memoized and shared.
+		obj := (&unstructured.Unstructured{Object: a.Create}).DeepCopy()
 		obj.SetNamespace(s.ops.Namespace)
 		labels := obj.GetLabels()
 		if labels == nil {

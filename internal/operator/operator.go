@@ -206,7 +206,7 @@ func (o *Options) defaults() {
 // policyGate loads the embedded policies, or the --policies-dir folder with a reloader
 // that keeps the last good set serving when a change does not compile.
 func policyGate(mgr manager.Manager, o Options) (*policy.Gate, error) {
-	gate := &policy.Gate{Namespaces: policy.ClientNamespaces{Client: mgr.GetAPIReader()}}
+	gate := &policy.Gate{Namespaces: policy.ClientNamespaces{Client: cacheThenLive{cached: mgr.GetClient(), live: mgr.GetAPIReader()}}}
 	if o.PoliciesDir == "" {
 		set, err := policy.Load(policies.FS)
 		if err != nil {

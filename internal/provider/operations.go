@@ -33,7 +33,10 @@ func (o cueOperations) Evaluate(cluster *dbaasv1.DatabaseCluster, ops *dbaasv1.O
 		return nil, err
 	}
 	if meta, ok := request["metadata"].(map[string]any); ok {
+		// What engines have no use for, and what changes at every write, so the
+		// evaluation of an unchanged operation is memoized.
 		delete(meta, "managedFields")
+		delete(meta, "resourceVersion")
 	}
 	opsIn := render.OpsInput{Request: request, Observed: map[string]map[string]any{}, Created: map[string]map[string]any{}}
 	for _, u := range observed {

@@ -1,0 +1,28 @@
+package operator
+
+import (
+	"context"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// cacheThenLive reads from the cache, and from the API server what the cache does
+// not have (yet): the policy reads the labels of a cluster's namespace at every
+// decision, and a namespace created a moment ago, with its tier label, must not
+// read as absent.
+type cacheThenLive struct {
+	cached, live client.Reader
+}
+
+func (r cacheThenLive) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	err := r.cached.Get(ctx, key, obj, opts...)
+	if apierrors.IsNotFound(err) {
+		return r.live.Get(ctx, key, obj, opts...)
+	}
+	return err
+}
+
+func (r cacheThenLive) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	return r.cached.List(ctx, list, opts...)
+}
