@@ -40,7 +40,7 @@ func BenchmarkEvalCluster(b *testing.B) {
 	})
 }
 
-func typicalCluster(b *testing.B) ClusterInput {
+func typicalCluster(b testing.TB) ClusterInput {
 	return ClusterInput{
 		Cluster: pgCluster(b,
 			config("max_connections", "300", "shared_buffers", "1GB", "work_mem", "16MB",

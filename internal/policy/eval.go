@@ -3,13 +3,15 @@ package policy
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/metrics"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // Violation is one reason a policy refuses an object.
@@ -87,24 +89,25 @@ func (s *Set) EvalCluster(ctx context.Context, in ClusterInput) (Decision, error
 	if in.Cluster == nil {
 		return Decision{}, errors.New("cannot evaluate the cluster gate: no cluster")
 	}
-	rendered := make([]*ast.Term, len(in.Rendered))
+	lazy := s.clusterCache == nil
+	rendered := make([]any, len(in.Rendered))
 	for i, o := range in.Rendered {
-		v, err := ast.InterfaceToValue(o)
+		v, err := inputValue(o, lazy)
 		if err != nil {
 			return Decision{}, fmt.Errorf("cannot convert rendered object %d: %w", i, err)
 		}
-		rendered[i] = ast.NewTerm(v)
+		rendered[i] = v
 	}
-	cluster, err := ast.InterfaceToValue(in.Cluster)
+	cluster, err := inputValue(in.Cluster, lazy)
 	if err != nil {
 		return Decision{}, fmt.Errorf("cannot convert cluster: %w", err)
 	}
-	input := ast.NewObject(
-		ast.Item(ast.InternedTerm("cluster"), ast.NewTerm(cluster)),
-		ast.Item(ast.InternedTerm("engine"), ast.NewTerm(in.Engine.value())),
-		ast.Item(ast.InternedTerm("rendered"), ast.ArrayTerm(rendered...)),
-		ast.Item(ast.InternedTerm("namespace"), ast.NewTerm(in.Namespace.value())),
-	)
+	input := inputObject(lazy, map[string]any{
+		"cluster":   cluster,
+		"engine":    in.Engine.value(),
+		"rendered":  rendered,
+		"namespace": in.Namespace.value(),
+	})
 	return s.eval(ctx, s.cluster, s.clusterCache, clusterQuery, input)
 }
 
@@ -113,26 +116,89 @@ func (s *Set) EvalOps(ctx context.Context, in OpsInput) (Decision, error) {
 	if in.Ops == nil || in.Cluster == nil {
 		return Decision{}, errors.New("cannot evaluate the ops gate: no ops or no cluster")
 	}
-	ops, err := ast.InterfaceToValue(in.Ops)
+	lazy := s.opsCache == nil
+	ops, err := inputValue(in.Ops, lazy)
 	if err != nil {
 		return Decision{}, fmt.Errorf("cannot convert ops: %w", err)
 	}
-	cluster, err := ast.InterfaceToValue(in.Cluster)
+	cluster, err := inputValue(in.Cluster, lazy)
 	if err != nil {
 		return Decision{}, fmt.Errorf("cannot convert cluster: %w", err)
 	}
-	input := ast.NewObject(
-		ast.Item(ast.InternedTerm("ops"), ast.NewTerm(ops)),
-		ast.Item(ast.InternedTerm("cluster"), ast.NewTerm(cluster)),
-		ast.Item(ast.InternedTerm("engine"), ast.NewTerm(in.Engine.value())),
-		ast.Item(ast.InternedTerm("namespace"), ast.NewTerm(in.Namespace.value())),
-	)
+	input := inputObject(lazy, map[string]any{
+		"ops":       ops,
+		"cluster":   cluster,
+		"engine":    in.Engine.value(),
+		"namespace": in.Namespace.value(),
+	})
 	return s.eval(ctx, s.ops, s.opsCache, opsQuery, input)
+}
+
+// inputValue converts an object of the input. Lazily (without a decision cache, whose
+// key hashes the whole input anyway), a JSON-shaped map stays as it is for
+// ast.LazyObject, which converts a field only when a policy reads it: a gate reads a few
+// fields of a cluster, and converting all of it cost more than its rules. Anything else is
+// converted now (through JSON when it is not JSON-shaped), so conversion errors surface
+// here rather than during the evaluation.
+func inputValue(x any, lazy bool) (any, error) {
+	if m, ok := x.(map[string]any); ok && lazy && jsonShaped(m) {
+		return m, nil
+	}
+	return ast.InterfaceToValue(x)
+}
+
+// inputObject is the input of a gate from its parts (see inputValue): lazily, an object
+// that converts a part when a policy reads it (parts that are ast values stay as they
+// are); else an object of the converted parts.
+func inputObject(lazy bool, parts map[string]any) ast.Value {
+	if lazy {
+		return ast.LazyObject(parts)
+	}
+	items := make([][2]*ast.Term, 0, len(parts))
+	for k, v := range parts {
+		var t *ast.Term
+		switch v := v.(type) {
+		case ast.Value:
+			t = ast.NewTerm(v)
+		case []any: // rendered objects, each converted by inputValue
+			elems := make([]*ast.Term, len(v))
+			for i, e := range v {
+				elems[i] = ast.NewTerm(e.(ast.Value))
+			}
+			t = ast.ArrayTerm(elems...)
+		}
+		items = append(items, ast.Item(ast.InternedTerm(k), t))
+	}
+	return ast.NewObject(items...)
+}
+
+// jsonShaped reports whether x holds only values that ast.InterfaceToValue converts
+// without going through JSON, which the lazy object requires (it cannot report errors).
+func jsonShaped(x any) bool {
+	switch x := x.(type) {
+	case nil, bool, string, json.Number, int, int64, uint64, float64, []string, map[string]string:
+		return true
+	case []any:
+		for _, v := range x {
+			if !jsonShaped(v) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, v := range x {
+			if !jsonShaped(v) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // eval runs a prepared query under the set's deadline and decodes its violations, or
 // answers from the cache for an input seen before.
-func (s *Set) eval(ctx context.Context, q rego.PreparedEvalQuery, cache *decisionCache, name string, input ast.Value) (Decision, error) {
+func (s *Set) eval(ctx context.Context, q ast.Body, cache *decisionCache, name string, input ast.Value) (Decision, error) {
 	if d, ok := cache.get(input); ok {
 		return d, nil
 	}
@@ -143,35 +209,75 @@ func (s *Set) eval(ctx context.Context, q rego.PreparedEvalQuery, cache *decisio
 	return d, err
 }
 
-func (s *Set) evalQuery(ctx context.Context, q rego.PreparedEvalQuery, name string, input ast.Value) (Decision, error) {
+func (s *Set) evalQuery(ctx context.Context, q ast.Body, name string, input ast.Value) (Decision, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+	// Cancel the evaluation at the deadline without a goroutine per evaluation.
+	halt := topdown.NewCancel()
+	stop := context.AfterFunc(ctx, halt.Cancel)
+	defer stop()
+	result, err := s.run(ctx, q, input, halt)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return Decision{}, fmt.Errorf("cannot evaluate %s within %s: %w", name, s.timeout, errors.Join(ctxErr, err))
 		}
 		return Decision{}, fmt.Errorf("cannot evaluate %s: %w", name, err)
 	}
-	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+	if result == nil {
 		return Decision{}, fmt.Errorf("cannot evaluate %s: undefined", name)
 	}
-	items, ok := rs[0].Expressions[0].Value.([]any)
+	set, ok := result.Value.(ast.Set)
 	if !ok {
-		return Decision{}, fmt.Errorf("cannot decode %s: want a set, got %T", name, rs[0].Expressions[0].Value)
+		v, _ := ast.JSON(result.Value)
+		return Decision{}, fmt.Errorf("cannot decode %s: want a set, got %T", name, v)
 	}
-	d := Decision{Violations: make([]Violation, 0, len(items))}
-	for _, item := range items {
-		v, err := decodeViolation(item)
+	d := Decision{Violations: make([]Violation, 0, set.Len())}
+	err = set.Iter(func(item *ast.Term) error {
+		x, err := ast.JSON(item.Value)
 		if err != nil {
-			return Decision{}, fmt.Errorf("cannot decode %s: %w", name, err)
+			return err
+		}
+		v, err := decodeViolation(x)
+		if err != nil {
+			return err
 		}
 		d.Violations = append(d.Violations, v)
+		return nil
+	})
+	if err != nil {
+		return Decision{}, fmt.Errorf("cannot decode %s: %w", name, err)
 	}
 	slices.SortFunc(d.Violations, func(a, b Violation) int {
 		return cmp.Or(cmp.Compare(a.Field, b.Field), cmp.Compare(a.Message, b.Message), cmp.Compare(a.Reason, b.Reason))
 	})
 	return d, nil
+}
+
+// run evaluates a compiled gate query and returns its result, nil when undefined. It
+// reads precomputed documents from the set (see precompute) and needs no metrics.
+func (s *Set) run(ctx context.Context, q ast.Body, input ast.Value, halt topdown.Cancel) (*ast.Term, error) {
+	txn, err := s.store.NewTransaction(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.store.Abort(ctx, txn)
+	var results []*ast.Term
+	err = topdown.NewQuery(q).
+		WithCompiler(s.compiler).
+		WithStore(s.store).
+		WithTransaction(txn).
+		WithInput(ast.NewTerm(input)).
+		WithVirtualCache(newEvalCache(s.pre)).
+		WithCancel(halt).
+		WithMetrics(metrics.NoOp()).
+		Iter(ctx, func(qr topdown.QueryResult) error {
+			results = append(results, qr[resultVar])
+			return nil
+		})
+	if err != nil || len(results) != 1 {
+		return nil, err
+	}
+	return results[0], nil
 }
 
 // decodeViolation checks one finding against the output contract.

@@ -4,7 +4,6 @@
 package policy
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
@@ -30,8 +28,10 @@ const DefaultTimeout = time.Second
 // Set is one compiled generation of the policies. It is immutable and safe for
 // concurrent use: prepared queries may be evaluated from many goroutines.
 type Set struct {
-	cluster      rego.PreparedEvalQuery
-	ops          rego.PreparedEvalQuery
+	compiler     *ast.Compiler
+	store        storage.Store
+	cluster, ops ast.Body       // the compiled query of each gate (see prepare)
+	pre          *precomputed   // nil when no rule is marked to precompute
 	clusterCache *decisionCache // nil when disabled
 	opsCache     *decisionCache // nil when disabled
 	digest       string
@@ -74,7 +74,8 @@ func newOptions(opts []Option) options {
 // Load compiles the policies of fsys (policies.FS, or os.DirFS of an override directory):
 // every *.rego except *_test.rego, and every *.json, *.yaml and *.yml as data mounted at
 // data.dbaas.<dir>.<name>. It compiles in strict mode, without the built-ins that reach
-// outside the process, and prepares both gates' queries once.
+// outside the process, evaluates the rules marked to precompute (see precomputeKey) and
+// prepares both gates' queries once.
 func Load(fsys fs.FS, opts ...Option) (*Set, error) {
 	o := newOptions(opts)
 	src, err := readSources(fsys)
@@ -93,14 +94,17 @@ func Load(fsys fs.FS, opts ...Option) (*Set, error) {
 		return nil, err
 	}
 	store := newStore(src.data)
-	s := &Set{digest: src.digest, timeout: o.timeout}
+	s := &Set{compiler: compiler, store: store, digest: src.digest, timeout: o.timeout}
 	if deterministic(modules) {
 		s.clusterCache, s.opsCache = newDecisionCache(o.cacheSize), newDecisionCache(o.cacheSize)
 	}
-	if s.cluster, err = prepare(compiler, store, clusterQuery); err != nil {
+	if s.pre, err = precompute(compiler, store, o.timeout); err != nil {
 		return nil, err
 	}
-	if s.ops, err = prepare(compiler, store, opsQuery); err != nil {
+	if s.cluster, err = prepare(compiler, clusterQuery); err != nil {
+		return nil, err
+	}
+	if s.ops, err = prepare(compiler, opsQuery); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -157,22 +161,23 @@ func newStore(data map[string]any) storage.Store {
 		inmem.OptReturnASTValuesOnRead(true))
 }
 
-// prepare compiles query once against the compiled modules and the data.
-func prepare(c *ast.Compiler, store storage.Store, query string) (rego.PreparedEvalQuery, error) {
+// resultVar holds a gate's violations in its compiled query.
+var resultVar = ast.Var("result")
+
+// prepare compiles a gate's query once: result = <query>. Evaluations run it with
+// topdown directly, which spares the rego package's per-evaluation set-up and the
+// conversion of the result to Go values.
+func prepare(c *ast.Compiler, query string) (ast.Body, error) {
 	if len(c.GetRulesExact(ast.MustParseRef(query))) == 0 {
-		return rego.PreparedEvalQuery{}, fmt.Errorf("cannot load policies: no rule defines %s", query)
+		return nil, fmt.Errorf("cannot load policies: no rule defines %s", query)
 	}
-	q, err := rego.New(
-		rego.Query(query),
-		rego.Compiler(c),
-		rego.Store(store),
-		rego.Capabilities(capabilities()),
-		rego.Strict(true),
-	).PrepareForEval(context.Background())
+	body, err := c.QueryCompiler().
+		WithStrict(true).
+		Compile(ast.NewBody(ast.Equality.Expr(ast.NewTerm(resultVar), ast.MustParseTerm(query))))
 	if err != nil {
-		return rego.PreparedEvalQuery{}, fmt.Errorf("cannot prepare %s: %w", query, err)
+		return nil, fmt.Errorf("cannot prepare %s: %w", query, err)
 	}
-	return q, nil
+	return body, nil
 }
 
 // checkDataPaths refuses data mounted at or inside a package path (or a package inside a

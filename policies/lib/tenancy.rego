@@ -40,24 +40,68 @@ tier_cluster_size_violations(t, n, field) := {violation(field, "TierLimitExceede
 # METADATA
 # title: Tier storage
 # description: A volume size against the tier's maxStorage.
-tier_storage_violations(t, size, field) := {violation(field, "TierLimitExceeded", msg) |
+tier_storage_violations(t, size, field) := tier_storage_violations_in(tier_index(t), size, field)
+
+# METADATA
+# title: Tier storage with a tier index
+# description: tier_storage_violations for a tier whose limits tier_limits_index made.
+tier_storage_violations_in(t, size, field) := {violation(field, "TierLimitExceeded", msg) |
 	limit := t.limits.maxStorage
-	quantity(size) > quantity(limit)
+	quantity(size) > t.limits.numbers.maxStorage[0]
 	msg := sprintf("%s %s exceeds the limit of tier %s (%s)", [label(field), _text(size), t.name, _text(limit)])
 }
 
 # METADATA
 # title: Tier resources
 # description: Each cpu and memory request and limit against the tier's maxCPU and maxMemory.
-tier_resources_violations(t, res, field) := {violation(f, "TierLimitExceeded", msg) |
+tier_resources_violations(t, res, field) := tier_resources_violations_in(tier_index(t), res, field)
+
+# METADATA
+# title: Tier resources with a tier index
+# description: tier_resources_violations for a tier whose limits tier_limits_index made.
+tier_resources_violations_in(t, res, field) := {violation(f, "TierLimitExceeded", msg) |
 	some kind in ["requests", "limits"]
 	some r, key in {"cpu": "maxCPU", "memory": "maxMemory"}
 	q := res[kind][r]
 	limit := t.limits[key]
-	quantity(q) > quantity(limit)
+	quantity(q) > t.limits.numbers[key][0]
 	f := sprintf("%s.%s.%s", [field, kind, r])
 	msg := sprintf("%s %s exceeds the limit of tier %s (%s)", [label(f), _text(q), t.name, _text(limit)])
 }
+
+# METADATA
+# title: Tier indexes
+# description: >-
+#   tier_limits_index of each tier of data.dbaas.tenancy, by name. It reads only data, so
+#   the operator computes it once when it loads the policies (custom.precompute).
+# custom:
+#   precompute: true
+tier_indexes[name] := tier_limits_index(limits) if some name, limits in data.dbaas.tenancy.tiers
+
+# METADATA
+# title: Tier limits index
+# description: >-
+#   A tier's limits with maxStorage, maxCPU and maxMemory also as numbers (under numbers,
+#   [] when the quantity does not parse), so a decision compares numbers, and the caps
+#   that bounds_indexes applies (a limit that is absent or does not parse caps nothing:
+#   it is then "", which Rego orders above every number).
+tier_limits_index(limits) := object.union(limits, {
+	"numbers": numbers,
+	"caps": {
+		"clusterSize": object.get(limits, "maxClusterSize", ""),
+		"storage": _first(numbers.maxStorage, ""),
+		"cpu": _first(numbers.maxCPU, ""),
+		"memory": _first(numbers.maxMemory, ""),
+	},
+}) if {
+	is_object(limits)
+	numbers := {key: [n | n := quantity(limits[key])] | some key in ["maxStorage", "maxCPU", "maxMemory"]}
+} else := limits
+
+# tier_index is tier t with its limits indexed.
+tier_index(t) := object.union(t, {"limits": tier_limits_index(limits)}) if {
+	limits := t.limits
+} else := t
 
 # METADATA
 # title: Unsafe config

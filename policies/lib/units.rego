@@ -57,12 +57,17 @@ duration_us(value, default_unit) := to_number(num) * duration_units[u] if {
 # description: >-
 #   A Kubernetes quantity as a number: cores for cpu ("500m" is 0.5), bytes for memory
 #   and storage (Ki Mi Gi Ti Pi Ei are powers of 1024; k M G T P E powers of 1000).
-quantity(q) := q if {
-	is_number(q)
-} else := units.parse(q) if {
+quantity(q) := units.parse(q) if {
 	is_string(q)
-	regex.match(`^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$`, q)
+	regex.match(quantity_syntax, q)
+} else := q if {
+	is_number(q)
 }
+
+# METADATA
+# title: Quantity syntax
+# description: What Kubernetes accepts as a quantity (units.parse accepts more, such as negative amounts).
+quantity_syntax := `^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$`
 
 _text(v) := v if {
 	is_string(v)

@@ -22,11 +22,13 @@ _status := object.get(_cluster, "status", {})
 
 _engine := object.get(_spec, "engine", input.engine.name)
 
-_e := data.dbaas.engines[_engine]
+# _index is the engine's data prepared once per load (see lib.engine_indexes).
+_index := lib.engine_indexes[_engine]
 
-_limits := _e.cluster
+_limits := _index.cluster[0]
 
-_size := lib.cluster_size(_spec, _e)
+# _size is lib.cluster_size with the engine's default from its index.
+_size := object.get(_spec, "clusterSize", _index.defaultClusterSize)
 
 _namespace := object.get(input, ["namespace", "name"], object.get(_cluster, ["metadata", "namespace"], ""))
 
@@ -34,7 +36,10 @@ _labels := object.get(input, ["namespace", "labels"], {})
 
 _tenancy := data.dbaas.tenancy
 
-_tier := lib.tier(_tenancy, _labels)
+# _tier is lib.tier with its limits prepared once per load (see lib.tier_indexes).
+_tier := {"name": name, "limits": lib.tier_indexes[name]} if {
+	name := lib.tier_name(_tenancy, _labels)
+}
 
 default _tier_limits := {}
 
@@ -45,22 +50,19 @@ _config_ctx(size) := lib.config_context(
 	object.get(_cluster, ["metadata", "annotations"], {}),
 )
 
-_denied := object.get(_e, ["operations", "denied"], {})
+_denied := _index.deniedOperations
 
-_offered := {t | some t in object.get(input.engine, "operations", [])}
+_offered := object.get(input.engine, "operations", [])
 
 _supported := sort({t | some t in _offered; not _denied[t]})
 
+# _unsupported holds when the engine does not offer the operation's type. The rules of a
+# type start with input.ops.spec.type == "<type>", which OPA indexes, so only the rules
+# of the operation's type run; they add not _unsupported to stay quiet about an
+# operation that is refused anyway.
 _unsupported if not _type in _offered
 
 _unsupported if _denied[_type]
-
-# _is holds for the operation's type when the engine supports it: type-specific rules
-# stay quiet about an operation that is refused anyway.
-_is(t) if {
-	_type == t
-	not _unsupported
-}
 
 # METADATA
 # title: Engine without policy data

@@ -8,12 +8,14 @@ _replicas := _ops.horizontalScaling.replicas
 # title: Horizontal scaling bounds
 # description: The new size within the engine's bounds (odd where it needs a majority) and the tier's limit.
 violation contains v if {
-	_is("HorizontalScaling")
-	some v in lib.cluster_size_violations(_limits, _engine, _replicas, "spec.horizontalScaling.replicas")
+	input.ops.spec.type == "HorizontalScaling"
+	not _unsupported
+	some v in lib.cluster_size_violations_in(_limits, _engine, _replicas, "spec.horizontalScaling.replicas")
 }
 
 violation contains v if {
-	_is("HorizontalScaling")
+	input.ops.spec.type == "HorizontalScaling"
+	not _unsupported
 	some v in lib.tier_cluster_size_violations(_tier, _replicas, "spec.horizontalScaling.replicas")
 }
 
@@ -24,10 +26,11 @@ violation contains v if {
 #   new number of brokers, wal_level=minimal with replicas): only findings the new size
 #   adds count, not the ones the cluster already has.
 violation contains lib.violation("spec.horizontalScaling.replicas", f.reason, msg) if {
-	_is("HorizontalScaling")
+	input.ops.spec.type == "HorizontalScaling"
+	not _unsupported
 	cfg := object.get(_spec, "config", [])
-	now := lib.config_findings(_e, cfg, _config_ctx(_size))
-	after := lib.config_findings(_e, cfg, _config_ctx(_replicas))
+	now := lib.config_findings_in(_index, cfg, _config_ctx(_size))
+	after := lib.config_findings_in(_index, cfg, _config_ctx(_replicas))
 	some f in (after - now)
 	msg := sprintf("cannot scale to %v: %s", [_replicas, f.msg])
 }
@@ -36,13 +39,15 @@ violation contains lib.violation("spec.horizontalScaling.replicas", f.reason, ms
 # title: Vertical scaling bounds
 # description: The new resources within the engine's bounds and the tier's limits, requests not above limits.
 violation contains v if {
-	_is("VerticalScaling")
-	some v in lib.resources_violations(_limits, _engine, _ops.verticalScaling.resources, "spec.verticalScaling.resources")
+	input.ops.spec.type == "VerticalScaling"
+	not _unsupported
+	some v in lib.resources_violations_in(_limits, _engine, _ops.verticalScaling.resources, "spec.verticalScaling.resources")
 }
 
 violation contains v if {
-	_is("VerticalScaling")
-	some v in lib.tier_resources_violations(_tier, _ops.verticalScaling.resources, "spec.verticalScaling.resources")
+	input.ops.spec.type == "VerticalScaling"
+	not _unsupported
+	some v in lib.tier_resources_violations_in(_tier, _ops.verticalScaling.resources, "spec.verticalScaling.resources")
 }
 
 _new_size := _ops.volumeExpansion.size
@@ -51,7 +56,8 @@ _new_size := _ops.volumeExpansion.size
 # title: Volumes only grow
 # description: The new volume size must be larger than spec.storage.size.
 violation contains lib.violation("spec.volumeExpansion.size", "VolumeNotLarger", msg) if {
-	_is("VolumeExpansion")
+	input.ops.spec.type == "VolumeExpansion"
+	not _unsupported
 	current := _spec.storage.size
 	lib.quantity(_new_size) <= lib.quantity(current)
 	msg := sprintf("volumeExpansion.size %v must be larger than the current storage.size %v: volumes can only grow", [_new_size, current])
@@ -61,11 +67,13 @@ violation contains lib.violation("spec.volumeExpansion.size", "VolumeNotLarger",
 # title: Volume expansion bounds
 # description: The new volume size within the engine's bounds and the tier's limit.
 violation contains v if {
-	_is("VolumeExpansion")
-	some v in lib.storage_violations(_limits, _engine, _new_size, "spec.volumeExpansion.size")
+	input.ops.spec.type == "VolumeExpansion"
+	not _unsupported
+	some v in lib.storage_violations_in(_limits, _engine, _new_size, "spec.volumeExpansion.size")
 }
 
 violation contains v if {
-	_is("VolumeExpansion")
-	some v in lib.tier_storage_violations(_tier, _new_size, "spec.volumeExpansion.size")
+	input.ops.spec.type == "VolumeExpansion"
+	not _unsupported
+	some v in lib.tier_storage_violations_in(_tier, _new_size, "spec.volumeExpansion.size")
 }

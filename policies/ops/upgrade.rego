@@ -16,7 +16,8 @@ _running := v if {
 # title: Upgrade target in catalog
 # description: The target version must be in the engine's catalog.
 violation contains lib.violation("spec.upgrade.version", "VersionUnknown", msg) if {
-	_is("Upgrade")
+	input.ops.spec.type == "Upgrade"
+	not _unsupported
 	not _target in _versions
 	msg := sprintf("version %s is not in the %s catalog; versions: %s", [_target, _engine, concat(", ", _versions)])
 }
@@ -27,7 +28,8 @@ violation contains lib.violation("spec.upgrade.version", "VersionUnknown", msg) 
 #   A catalog target must not be older than the running version, comparing the numeric parts
 #   both spell ("16" and "16.4" are the same line, not a downgrade).
 violation contains lib.violation("spec.upgrade.version", "VersionDowngrade", msg) if {
-	_is("Upgrade")
+	input.ops.spec.type == "Upgrade"
+	not _unsupported
 	_target in _versions
 	_running != ""
 	lib.version_older(_target, _running)
@@ -38,7 +40,8 @@ violation contains lib.violation("spec.upgrade.version", "VersionDowngrade", msg
 # title: Upgrade changes the version
 # description: An upgrade to the version already running does nothing.
 violation contains lib.violation("spec.upgrade.version", "VersionUnchanged", msg) if {
-	_is("Upgrade")
+	input.ops.spec.type == "Upgrade"
+	not _unsupported
 	_target in _versions
 	_running != ""
 	lib.version_compare(_target, _running) == 0
