@@ -15,9 +15,13 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"dbaas.io/operator/internal/operator"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/operator"
 )
 
 // namespaces counts the namespaces the scripts created, to keep names unique.
@@ -129,8 +133,10 @@ func cmdKubectl(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	simulate <cluster> [healthy|degraded|creating|failed]
 //
-// It waits (up to 60s) until the cluster has children, then writes to each child's
-// status what the child operator would report in that scenario.
+// It waits (up to 60s) until the operator has reconciled the cluster's current
+// generation (so every child it renders exists) and the cluster has children, then
+// writes to each child's status what the child operator would report in that
+// scenario.
 func cmdSimulate(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("simulate does not support !")
@@ -145,7 +151,10 @@ func cmdSimulate(ts *testscript.TestScript, neg bool, args []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for {
-		n, err := env.simulator.Cluster(ctx, ts.Getenv("NAMESPACE"), args[0], scenario)
+		n, err := 0, reconciled(ctx, ts.Getenv("NAMESPACE"), args[0])
+		if err == nil {
+			n, err = env.simulator.Cluster(ctx, ts.Getenv("NAMESPACE"), args[0], scenario)
+		}
 		if err == nil && n > 0 {
 			fmt.Fprintf(ts.Stdout(), "simulated %s for %d children of %s\n", scenario, n, args[0])
 			return
@@ -156,6 +165,21 @@ func cmdSimulate(ts *testscript.TestScript, neg bool, args []string) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// reconciled returns nil once the operator has finished a reconcile of the cluster's
+// current generation: its Reconciled condition (True, or False when something held
+// it back) is about that generation.
+func reconciled(ctx context.Context, namespace, name string) error {
+	c := &dbaasv1.DatabaseCluster{}
+	if err := env.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, c); err != nil {
+		return err
+	}
+	cond := meta.FindStatusCondition(c.Status.Conditions, dbaasv1.ReconciledCondition)
+	if cond == nil || cond.ObservedGeneration != c.Generation || cond.Status == metav1.ConditionUnknown {
+		return fmt.Errorf("DatabaseCluster %s: generation %d is not reconciled yet", name, c.Generation)
+	}
+	return nil
 }
 
 // cmdRestartOperator stops the operator and starts it again, as a rolling update or
