@@ -70,7 +70,7 @@ type Options struct {
 	// restart the operator); it skips controller-runtime's unique-name check.
 	RestartableInProcess bool
 	// Concurrency is how many clusters, and how many OpsRequests, are reconciled at
-	// once. Default: 4 (renders of one engine still take turns).
+	// once. Default: 4 (an engine evaluates on at most one compiled instance per CPU).
 	Concurrency int
 	// RetryInterval is how soon an unmet precondition is checked again. Default: 10s.
 	RetryInterval time.Duration
