@@ -42,11 +42,8 @@ type DatabaseClusterReconciler struct {
 	RetryInterval time.Duration
 	// Concurrency is how many clusters are reconciled at once. Default: 1.
 	Concurrency int
-	// Live reads required objects of kinds the operator does not watch; nil reads
-	// everything through the client.
-	Live client.Reader
-	// lookups reads what engines require (SetupWithManager).
-	lookups client.Reader
+	// Lookups reads the objects engines require; nil reads them through the client.
+	Lookups client.Reader
 	// Resync, when set, carries clusters to reconcile again because an engine or a
 	// policy they depend on changed without any event on the cluster itself.
 	Resync <-chan event.GenericEvent
@@ -86,7 +83,7 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	statusErr := r.writeStatus(ctx, s)
 	if err == nil && apierrors.IsConflict(statusErr) {
 		// A stale read: the cluster comes back once the cache has the latest write.
-		return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
 	return result, errors.Join(err, statusErr)
 }
@@ -140,14 +137,6 @@ func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []s
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Concurrency})
 	if r.Resync != nil {
 		b = b.WatchesRawSource(source.Channel(r.Resync, &handler.EnqueueRequestForObject{}))
-	}
-	watched := map[schema.GroupKind]bool{dbaasv1.GroupVersion.WithKind("DatabaseCluster").GroupKind(): true}
-	for _, gvk := range kinds {
-		watched[gvk.GroupKind()] = true
-	}
-	r.lookups = r.Client
-	if r.Live != nil {
-		r.lookups = lookupReader{cached: r.Client, live: r.Live, watched: watched}
 	}
 	log := mgr.GetLogger().WithName("databasecluster")
 	for _, gvk := range kinds {

@@ -29,8 +29,8 @@ func (r *DatabaseClusterReconciler) loadEngine(_ context.Context, s *clusterScop
 // prepare reads what the engine requires and checks its preconditions.
 func (r *DatabaseClusterReconciler) prepare(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
 	var reader client.Reader = r.Client
-	if r.lookups != nil {
-		reader = r.lookups
+	if r.Lookups != nil {
+		reader = r.Lookups
 	}
 	prepared, err := s.provider.PreReconcileHook(ctx, reader, s.cluster)
 	if err != nil {

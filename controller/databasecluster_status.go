@@ -14,7 +14,7 @@ import (
 
 // writeStatus is the one status write of a reconcile: it maps the children with the
 // engine, adds the Reconciled condition, and patches only when something changed.
-// A conflict is returned as an error so the request is retried with fresh data.
+// It is guarded by the resourceVersion: Reconcile retries a conflict with fresh data.
 func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterScope) error {
 	status := &s.cluster.Status
 	generation := s.cluster.Generation

@@ -1,8 +1,10 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -67,17 +69,6 @@ const runningResync = 15 * time.Second
 // notReadyRetry is how often an operation that waits for a Ready cluster checks again.
 const notReadyRetry = 5 * time.Second
 
-// waitsForReady reports whether the only objection of the policy is that the cluster
-// is not Ready yet.
-func waitsForReady(d policy.Decision) bool {
-	for _, v := range d.Violations {
-		if v.Reason != "ClusterNotReady" {
-			return false
-		}
-	}
-	return !d.Allowed()
-}
-
 // observePoll is how often a running operation looks again at the objects its
 // observe names, which no watch covers.
 const observePoll = 2 * time.Second
@@ -123,11 +114,11 @@ func (r *OpsRequestReconciler) advance(ctx context.Context, s *opsScope) (ctrl.R
 	if done, err := r.loadCluster(ctx, s); done || err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.observe(ctx, s); err != nil {
-		return ctrl.Result{}, err
-	}
 	if s.ops.Status.Phase == dbaasv1.OpsPending {
 		return r.reconcilePending(ctx, s)
+	}
+	if err := r.observe(ctx, s); err != nil {
+		return ctrl.Result{}, err
 	}
 	return r.reconcileRunning(ctx, s)
 }
@@ -149,7 +140,7 @@ func (r *OpsRequestReconciler) loadCluster(ctx context.Context, s *opsScope) (bo
 		return true, nil
 	}
 	ops := s.provider.Operations()
-	if !contains(ops.Types(), string(s.ops.Spec.Type)) {
+	if !slices.Contains(ops.Types(), string(s.ops.Spec.Type)) {
 		r.finish(s, dbaasv1.OpsFailed, dbaasv1.UnsupportedReason, fmt.Sprintf("engine %s does not support %s; it supports %s",
 			s.cluster.Spec.Engine, s.ops.Spec.Type, strings.Join(ops.Types(), ", ")))
 		return true, nil
@@ -171,6 +162,11 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 			return ctrl.Result{}, nil
 		}
 	}
+	// Only the head of the queue reads the children: a queued operation is woken up
+	// by every event on them.
+	if err := r.observe(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
 	// Parameters and policy are checked when the operation reaches the head of the
 	// queue: what they depend on (the primary, a Ready cluster) is the state the
 	// operations before it left. The operation is evaluated as it will run, with the
@@ -190,7 +186,7 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("cannot evaluate the ops policy: %w", err)
 		}
-		if waitsForReady(decision) {
+		if decision.OnlyReason(policy.ReasonClusterNotReady) {
 			// Admitted while the cluster was Ready; it is converging from the operation
 			// before this one: wait for it rather than fail.
 			r.setCondition(s, dbaasv1.OpsQueuedCondition, metav1.ConditionTrue, dbaasv1.WaitingReason, decision.Message())
@@ -210,10 +206,9 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 	// stable timestamp, so a restart between the write and the actions repeats them
 	// identically instead of running them twice with different effects. Then the
 	// operation runs in this same reconcile, as evaluated with that start time.
-	if err := r.writeOpsStatus(ctx, s); err != nil {
+	if err := r.commit(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
-	s.original, s.logged, s.fenced = s.ops.DeepCopy(), nil, true
 	return r.reconcileRunning(ctx, s)
 }
 
@@ -258,7 +253,7 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 	}
 	switch {
 	case op.Failed:
-		r.finish(s, dbaasv1.OpsFailed, dbaasv1.OperationFailedReason, firstNonEmpty(op.Message, "the child reported a failure"))
+		r.finish(s, dbaasv1.OpsFailed, dbaasv1.OperationFailedReason, cmp.Or(op.Message, "the child reported a failure"))
 	case op.Done && !clusterSettled(s.cluster):
 		// The child is done; the cluster's own status follows on its next reconcile.
 		// Succeeding only then means the next operation in the queue, and a user reading
@@ -299,6 +294,12 @@ func (r *OpsRequestReconciler) fence(ctx context.Context, s *opsScope) error {
 		return nil
 	}
 	r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionTrue, dbaasv1.RunningReason, "applying the operation")
+	return r.commit(ctx, s)
+}
+
+// commit writes the status in the middle of a reconcile and continues from what it
+// wrote: the read is fenced.
+func (r *OpsRequestReconciler) commit(ctx context.Context, s *opsScope) error {
 	if err := r.writeOpsStatus(ctx, s); err != nil {
 		return err
 	}
@@ -413,22 +414,6 @@ func (r *OpsRequestReconciler) expire(ctx context.Context, ops *dbaasv1.OpsReque
 	}
 	r.Recorder.Eventf(ops, nil, corev1.EventTypeNormal, "Expired", "Delete", "deleted %ds after it finished", *ops.Spec.TTLSecondsAfterFinished)
 	return ctrl.Result{}, client.IgnoreNotFound(r.Delete(ctx, ops, client.Preconditions{UID: &ops.UID}))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func phaseOf(o *dbaasv1.OpsRequest) dbaasv1.OpsPhase {

@@ -3,7 +3,7 @@ package testscripts
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -57,7 +57,7 @@ func BenchmarkAdmission(b *testing.B) {
 func BenchmarkOpsToChildChange(b *testing.B) {
 	ctx := context.Background()
 	const clusters = 50
-	for round := 0; b.Loop(); round++ {
+	for b.Loop() {
 		ns := benchNamespace(b, nil)
 		for i := range clusters {
 			if err := env.client.Create(ctx, benchCluster(ns, fmt.Sprintf("c%d", i))); err != nil {
@@ -266,7 +266,6 @@ func percentiles(d []time.Duration) (p50, p99 time.Duration) {
 	if len(d) == 0 {
 		return 0, 0
 	}
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	s := slices.Sorted(slices.Values(d))
 	return s[len(s)*50/100], s[min(len(s)-1, len(s)*99/100)]
 }

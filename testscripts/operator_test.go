@@ -15,9 +15,6 @@ import (
 // operatorProcess runs the operator in this test process, as `dbaas-operator` would
 // run it, and can restart it with other options (a policy or engine override).
 type operatorProcess struct {
-	// options are the options of the last start.
-	options operator.Options
-
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	done   chan error
@@ -27,7 +24,6 @@ type operatorProcess struct {
 func (p *operatorProcess) start(o operator.Options) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.options = o
 	o.Webhooks = true
 	o.RestartableInProcess = true
 	o.WebhookHost = env.cluster.WebhookHost

@@ -2,9 +2,7 @@ package testscripts
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -20,22 +18,7 @@ func cmdPoliciesCopy(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: policies-copy <dir>")
 	}
-	dir := ts.MkAbs(args[0])
-	err := fs.WalkDir(policies.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(policies.FS, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dir, path)
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
+	if err := os.CopyFS(ts.MkAbs(args[0]), policies.FS); err != nil {
 		ts.Fatalf("policies-copy: %v", err)
 	}
 }

@@ -6,13 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 	"dbaas.io/operator/internal/policy"
 	"dbaas.io/operator/internal/provider"
-	"dbaas.io/operator/internal/render"
 	"dbaas.io/operator/policies"
 )
 
@@ -28,13 +28,13 @@ func runPolicy(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "eval" {
 		return errors.New("usage: dbaasctl policy eval -f FILE [--policies-dir DIR] [--engines-dir DIR] [--namespace-label KEY=VALUE]")
 	}
-	fs := flag.NewFlagSet("policy eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	file := fs.String("f", "", "file of DatabaseCluster and OpsRequest YAML documents")
-	policiesDir := fs.String("policies-dir", "", "folder of Rego policies and data (default: the embedded policies)")
-	enginesDir := fs.String("engines-dir", "", "folder of engine packages that override the embedded ones")
+	flags := flag.NewFlagSet("policy eval", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	file := flags.String("f", "", "file of DatabaseCluster and OpsRequest YAML documents")
+	policiesDir := flags.String("policies-dir", "", "folder of Rego policies and data (default: the embedded policies)")
+	enginesDir := flags.String("engines-dir", "", "folder of engine packages that override the embedded ones")
 	labels := map[string]string{}
-	fs.Func("namespace-label", "a label of the objects' namespace, KEY=VALUE (repeatable); dbaas.io/tier selects the tier", func(s string) error {
+	flags.Func("namespace-label", "a label of the objects' namespace, KEY=VALUE (repeatable); dbaas.io/tier selects the tier", func(s string) error {
 		k, v, ok := strings.Cut(s, "=")
 		if !ok {
 			return fmt.Errorf("want KEY=VALUE, got %q", s)
@@ -42,19 +42,17 @@ func runPolicy(args []string, stdout, stderr io.Writer) error {
 		labels[k] = v
 		return nil
 	})
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := flags.Parse(args[1:]); err != nil {
 		return err
 	}
 	if *file == "" {
 		return errors.New("-f is required")
 	}
-	var set *policy.Set
-	var err error
+	var fsys fs.FS = policies.FS
 	if *policiesDir != "" {
-		set, err = policy.Load(os.DirFS(*policiesDir))
-	} else {
-		set, err = policy.Load(policies.FS)
+		fsys = os.DirFS(*policiesDir)
 	}
+	set, err := policy.Load(fsys)
 	if err != nil {
 		return err
 	}
@@ -66,7 +64,11 @@ func runPolicy(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	e := &evaluator{set: set, providers: &provider.Factory{Registry: registry}, labels: labels, clusters: map[string]*dbaasv1.DatabaseCluster{}}
+	e := &evaluator{
+		gate:      &policy.Gate{Current: func() *policy.Set { return set }, Namespaces: policy.StaticNamespaces(labels)},
+		providers: &provider.Factory{Registry: registry},
+		clusters:  map[string]*dbaasv1.DatabaseCluster{},
+	}
 	for _, c := range objects.clusters {
 		e.clusters[c.Name] = c
 	}
@@ -91,13 +93,12 @@ func runPolicy(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// evaluator evaluates the gates the way the operator's policy.Gate does, without a
-// cluster to read namespaces from.
+// evaluator evaluates the gates with the operator's policy.Gate, with static namespace
+// labels rather than a cluster to read namespaces from.
 type evaluator struct {
-	set       *policy.Set
+	gate      *policy.Gate
 	providers *provider.Factory
-	labels    map[string]string
-	clusters  map[string]*dbaasv1.DatabaseCluster
+	clusters  map[string]*dbaasv1.DatabaseCluster // by name, for the OpsRequests' clusterRef
 }
 
 func (e *evaluator) cluster(c *dbaasv1.DatabaseCluster) (policy.Decision, error) {
@@ -105,20 +106,15 @@ func (e *evaluator) cluster(c *dbaasv1.DatabaseCluster) (policy.Decision, error)
 	if err != nil {
 		return policy.Decision{}, err
 	}
-	in, err := provider.ClusterInput(c)
+	children, err := renderChildren(p, c)
 	if err != nil {
 		return policy.Decision{}, err
 	}
-	result, err := p.Engine().Render(render.Input{Cluster: in})
-	if err != nil {
-		return policy.Decision{}, err
+	rendered := make([]map[string]any, len(children))
+	for i, child := range children {
+		rendered[i] = child.Object
 	}
-	gate := e.gate()
-	var rendered []map[string]any
-	for _, o := range result.Objects {
-		rendered = append(rendered, provider.Child(c, o.Key, o.Object).Object)
-	}
-	return gate.Cluster(context.Background(), c, p.Engine(), rendered)
+	return e.gate.Cluster(context.Background(), c, p.Engine(), rendered)
 }
 
 func (e *evaluator) ops(o *dbaasv1.OpsRequest) (policy.Decision, error) {
@@ -130,11 +126,7 @@ func (e *evaluator) ops(o *dbaasv1.OpsRequest) (policy.Decision, error) {
 	if err != nil {
 		return policy.Decision{}, err
 	}
-	return e.gate().Ops(context.Background(), o, c, p.Engine())
-}
-
-func (e *evaluator) gate() *policy.Gate {
-	return &policy.Gate{Current: func() *policy.Set { return e.set }, Namespaces: policy.StaticNamespaces(e.labels)}
+	return e.gate.Ops(context.Background(), o, c, p.Engine())
 }
 
 // report prints one decision and says whether it denies.

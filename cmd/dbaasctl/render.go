@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/json"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -50,16 +52,12 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Name, err)
 		}
-		in, err := provider.ClusterInput(c)
-		if err != nil {
-			return err
-		}
-		result, err := p.Engine().Render(render.Input{Cluster: in})
+		children, err := renderChildren(p, c)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Name, err)
 		}
-		for _, o := range result.Objects {
-			b, err := sigsyaml.Marshal(provider.Child(c, o.Key, o.Object).Object)
+		for _, child := range children {
+			b, err := sigsyaml.Marshal(child.Object)
 			if err != nil {
 				return err
 			}
@@ -69,14 +67,28 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// loadRegistry loads the embedded engines and, if dir is set, the overrides; unlike
-// the operator, the CLI fails on a broken override so CI catches it.
-func loadRegistry(dir string) (*render.Registry, error) {
-	r, err := render.NewRegistry(engines.FS(), dir)
+// renderChildren renders the child objects of c with the engine of p, as the operator
+// would apply them: in c's namespace, with the operator's labels.
+func renderChildren(p provider.Provider, c *dbaasv1.DatabaseCluster) ([]*unstructured.Unstructured, error) {
+	in, err := provider.ClusterInput(c)
 	if err != nil {
 		return nil, err
 	}
-	return r, nil
+	result, err := p.Engine().Render(render.Input{Cluster: in})
+	if err != nil {
+		return nil, err
+	}
+	children := make([]*unstructured.Unstructured, len(result.Objects))
+	for i, o := range result.Objects {
+		children[i] = provider.Child(c, o.Key, o.Object)
+	}
+	return children, nil
+}
+
+// loadRegistry loads the embedded engines and, if dir is set, the overrides; unlike
+// the operator, the CLI fails on a broken override so CI catches it.
+func loadRegistry(dir string) (*render.Registry, error) {
+	return render.NewRegistry(engines.FS(), dir)
 }
 
 // objects are the documents of a YAML file that dbaasctl understands.
@@ -116,25 +128,24 @@ func readObjects(path string) (*objects, error) {
 		if err := sigsyaml.Unmarshal(doc, &meta); err != nil {
 			return nil, fmt.Errorf("cannot read %s: %w", path, err)
 		}
+		var obj metav1.Object
 		switch meta.Kind {
 		case "DatabaseCluster":
 			c := &dbaasv1.DatabaseCluster{}
-			if err := decodeStrict(doc, c); err != nil {
-				return nil, fmt.Errorf("%s: %w", path, err)
-			}
-			if c.Namespace == "" {
-				c.Namespace = "default"
-			}
 			out.clusters = append(out.clusters, c)
+			obj = c
 		case "OpsRequest":
 			o := &dbaasv1.OpsRequest{}
-			if err := decodeStrict(doc, o); err != nil {
-				return nil, fmt.Errorf("%s: %w", path, err)
-			}
-			if o.Namespace == "" {
-				o.Namespace = "default"
-			}
 			out.ops = append(out.ops, o)
+			obj = o
+		default:
+			continue
+		}
+		if err := decodeStrict(doc, obj); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if obj.GetNamespace() == "" {
+			obj.SetNamespace("default")
 		}
 	}
 	return out, nil

@@ -10,7 +10,6 @@ import (
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 	"dbaas.io/operator/internal/childschema"
 	"dbaas.io/operator/internal/provider"
-	"dbaas.io/operator/internal/render"
 )
 
 // runVet loads every engine (embedded and overrides), checks each against the
@@ -65,20 +64,13 @@ func vetCluster(factory *provider.Factory, checker *childschema.Checker, engine 
 	if c.Spec.Version != "" && !p.Engine().HasVersion(c.Spec.Version) {
 		return fmt.Errorf("version %q is not in the %s catalog (%s)", c.Spec.Version, engine, strings.Join(p.Engine().VersionNames(), ", "))
 	}
-	in, err := provider.ClusterInput(c)
-	if err != nil {
+	children, err := renderChildren(p, c)
+	if err != nil || checker == nil {
 		return err
-	}
-	result, err := p.Engine().Render(render.Input{Cluster: in})
-	if err != nil {
-		return err
-	}
-	if checker == nil {
-		return nil
 	}
 	var errs []error
-	for _, o := range result.Objects {
-		errs = append(errs, checker.Check(provider.Child(c, o.Key, o.Object)))
+	for _, child := range children {
+		errs = append(errs, checker.Check(child))
 	}
 	return errors.Join(errs...)
 }

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -39,7 +40,7 @@ func (a *Applier) Prune(ctx context.Context, observed []*unstructured.Unstructur
 		if keep[ref] {
 			continue
 		}
-		if err := a.Client.Delete(ctx, o, client.Preconditions{UID: ptr(o.GetUID())}); err != nil && !apierrors.IsNotFound(err) {
+		if err := a.Client.Delete(ctx, o, client.Preconditions{UID: ptr.To(o.GetUID())}); err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("cannot prune %s: %w", ref, err))
 			continue
 		}
@@ -61,8 +62,6 @@ func (r Ref) String() string { return r.Kind + "/" + r.Name }
 func RefOf(u *unstructured.Unstructured) Ref {
 	return Ref{Kind: u.GroupVersionKind().GroupKind().String(), Name: u.GetName()}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // Labelled lists the objects of the given kinds in namespace that carry the labels,
 // whoever owns them.

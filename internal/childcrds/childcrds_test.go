@@ -3,7 +3,6 @@ package childcrds
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
 // TestResolve checks that every source resolves, in the module cache, to CRD files
@@ -67,13 +67,17 @@ func TestChildKinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	crds := map[string]crd{}
+	// Read them as envtest does when it installs them.
+	opts := envtest.CRDInstallOptions{ErrorIfPathMissing: true}
 	for _, r := range resolved {
-		for _, f := range crdFiles(t, r.CRDPath()) {
-			for _, c := range readCRDs(t, f) {
-				crds[c.Metadata.Name] = c
-			}
-		}
+		opts.Paths = append(opts.Paths, r.CRDPath())
+	}
+	if err := envtest.ReadCRDFiles(&opts); err != nil {
+		t.Fatal(err)
+	}
+	crds := map[string]*apiextensionsv1.CustomResourceDefinition{}
+	for _, c := range opts.CRDs {
+		crds[c.Name] = c
 	}
 	tests := []struct {
 		name, kind, version string
@@ -96,7 +100,7 @@ func TestChildKinds(t *testing.T) {
 			if c.Spec.Names.Kind != tc.kind {
 				t.Errorf("kind %s, want %s", c.Spec.Names.Kind, tc.kind)
 			}
-			i := slices.IndexFunc(c.Spec.Versions, func(v crdVersion) bool { return v.Name == tc.version })
+			i := slices.IndexFunc(c.Spec.Versions, func(v apiextensionsv1.CustomResourceDefinitionVersion) bool { return v.Name == tc.version })
 			if i < 0 {
 				t.Fatalf("no version %s", tc.version)
 			}
@@ -104,10 +108,13 @@ func TestChildKinds(t *testing.T) {
 			if !v.Served || !v.Storage {
 				t.Errorf("version %s: served %t, storage %t, want both", tc.version, v.Served, v.Storage)
 			}
-			if v.Subresources.Status == nil {
+			if v.Subresources == nil || v.Subresources.Status == nil {
 				t.Errorf("version %s has no status subresource", tc.version)
 			}
-			spec := v.Schema.OpenAPIV3Schema.Properties["spec"]
+			var spec apiextensionsv1.JSONSchemaProps
+			if v.Schema != nil && v.Schema.OpenAPIV3Schema != nil {
+				spec = v.Schema.OpenAPIV3Schema.Properties["spec"]
+			}
 			if spec.Type != "object" || len(spec.Properties) == 0 {
 				t.Errorf("version %s: spec schema is not an object with properties", tc.version)
 			}
@@ -258,59 +265,4 @@ func crdFiles(t *testing.T, path string) []string {
 		t.Fatal(err)
 	}
 	return files
-}
-
-// crd is the part of a CustomResourceDefinition that the tests look at.
-type crd struct {
-	Kind     string `json:"kind"`
-	Metadata struct {
-		Name string `json:"name"`
-	} `json:"metadata"`
-	Spec struct {
-		Names struct {
-			Kind string `json:"kind"`
-		} `json:"names"`
-		Versions []crdVersion `json:"versions"`
-	} `json:"spec"`
-}
-
-type crdVersion struct {
-	Name         string `json:"name"`
-	Served       bool   `json:"served"`
-	Storage      bool   `json:"storage"`
-	Subresources struct {
-		Status *struct{} `json:"status"`
-	} `json:"subresources"`
-	Schema struct {
-		OpenAPIV3Schema struct {
-			Properties map[string]struct {
-				Type       string         `json:"type"`
-				Properties map[string]any `json:"properties"`
-			} `json:"properties"`
-		} `json:"openAPIV3Schema"`
-	} `json:"schema"`
-}
-
-// readCRDs reads the CRDs of a file of one or more YAML documents.
-func readCRDs(t *testing.T, path string) []crd {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
-	var out []crd
-	for {
-		var c crd
-		if err := dec.Decode(&c); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out
-			}
-			t.Fatalf("%s: %v", path, err)
-		}
-		if c.Kind == "CustomResourceDefinition" {
-			out = append(out, c)
-		}
-	}
 }

@@ -64,9 +64,6 @@ func (c *Checker) definition(gvk schema.GroupVersionKind) (cue.Value, error) {
 	if def, ok := c.defs[gvk]; ok {
 		return def, nil
 	}
-	if gvk.Group == "" {
-		return cue.Value{}, fmt.Errorf("core kind %s has no generated schema", gvk.Kind)
-	}
 	dir := filepath.Join(c.dir, gvk.Group, gvk.Version)
 	files, err := filepath.Glob(filepath.Join(dir, "*.cue"))
 	if err != nil || len(files) == 0 {

@@ -52,43 +52,23 @@ func run(m *testing.M) int {
 	return code
 }
 
+// servedKinds are the kinds of our CRDs and of the child CRDs that the control plane
+// must serve, with their plural resource names.
+var servedKinds = map[string]struct {
+	gvk      schema.GroupVersionKind
+	resource string
+}{
+	"DatabaseCluster":       {schema.GroupVersionKind{Group: "dbaas.io", Version: "v1alpha1", Kind: "DatabaseCluster"}, "databaseclusters"},
+	"OpsRequest":            {schema.GroupVersionKind{Group: "dbaas.io", Version: "v1alpha1", Kind: "OpsRequest"}, "opsrequests"},
+	"CloudNativePG Cluster": {schema.GroupVersionKind{Group: "postgresql.cnpg.io", Version: "v1", Kind: "Cluster"}, "clusters"},
+	"PerconaServerMongoDB":  {schema.GroupVersionKind{Group: "psmdb.percona.com", Version: "v1", Kind: "PerconaServerMongoDB"}, "perconaservermongodbs"},
+	"PerconaXtraDBCluster":  {schema.GroupVersionKind{Group: "pxc.percona.com", Version: "v1", Kind: "PerconaXtraDBCluster"}, "perconaxtradbclusters"},
+	"Strimzi Kafka":         {schema.GroupVersionKind{Group: "kafka.strimzi.io", Version: "v1beta2", Kind: "Kafka"}, "kafkas"},
+	"Strimzi KafkaNodePool": {schema.GroupVersionKind{Group: "kafka.strimzi.io", Version: "v1beta2", Kind: "KafkaNodePool"}, "kafkanodepools"},
+}
+
 // TestCRDsServed checks that our CRDs and the child CRDs are served and listable.
 func TestCRDsServed(t *testing.T) {
-	tests := map[string]struct {
-		// gvk is a kind that must be served.
-		gvk schema.GroupVersionKind
-		// resource is its plural resource name.
-		resource string
-	}{
-		"DatabaseCluster": {
-			gvk:      schema.GroupVersionKind{Group: "dbaas.io", Version: "v1alpha1", Kind: "DatabaseCluster"},
-			resource: "databaseclusters",
-		},
-		"OpsRequest": {
-			gvk:      schema.GroupVersionKind{Group: "dbaas.io", Version: "v1alpha1", Kind: "OpsRequest"},
-			resource: "opsrequests",
-		},
-		"CloudNativePG Cluster": {
-			gvk:      schema.GroupVersionKind{Group: "postgresql.cnpg.io", Version: "v1", Kind: "Cluster"},
-			resource: "clusters",
-		},
-		"PerconaServerMongoDB": {
-			gvk:      schema.GroupVersionKind{Group: "psmdb.percona.com", Version: "v1", Kind: "PerconaServerMongoDB"},
-			resource: "perconaservermongodbs",
-		},
-		"PerconaXtraDBCluster": {
-			gvk:      schema.GroupVersionKind{Group: "pxc.percona.com", Version: "v1", Kind: "PerconaXtraDBCluster"},
-			resource: "perconaxtradbclusters",
-		},
-		"Strimzi Kafka": {
-			gvk:      schema.GroupVersionKind{Group: "kafka.strimzi.io", Version: "v1beta2", Kind: "Kafka"},
-			resource: "kafkas",
-		},
-		"Strimzi KafkaNodePool": {
-			gvk:      schema.GroupVersionKind{Group: "kafka.strimzi.io", Version: "v1beta2", Kind: "KafkaNodePool"},
-			resource: "kafkanodepools",
-		},
-	}
 	dc, err := discovery.NewDiscoveryClientForConfig(cluster.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +77,7 @@ func TestCRDsServed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, tc := range tests {
+	for name, tc := range servedKinds {
 		t.Run(name, func(t *testing.T) {
 			resources, err := dc.ServerResourcesForGroupVersion(tc.gvk.GroupVersion().String())
 			if err != nil {
@@ -255,16 +235,10 @@ func TestKubectl(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kubectl get crd: %v\n%s", err, out)
 	}
-	for _, want := range []string{
-		"customresourcedefinition.apiextensions.k8s.io/databaseclusters.dbaas.io",
-		"customresourcedefinition.apiextensions.k8s.io/opsrequests.dbaas.io",
-		"customresourcedefinition.apiextensions.k8s.io/clusters.postgresql.cnpg.io",
-		"customresourcedefinition.apiextensions.k8s.io/perconaservermongodbs.psmdb.percona.com",
-		"customresourcedefinition.apiextensions.k8s.io/perconaxtradbclusters.pxc.percona.com",
-		"customresourcedefinition.apiextensions.k8s.io/kafkas.kafka.strimzi.io",
-		"customresourcedefinition.apiextensions.k8s.io/kafkanodepools.kafka.strimzi.io",
-	} {
-		if !slices.Contains(strings.Fields(string(out)), want) {
+	names := strings.Fields(string(out))
+	for _, k := range servedKinds {
+		want := "customresourcedefinition.apiextensions.k8s.io/" + k.resource + "." + k.gvk.Group
+		if !slices.Contains(names, want) {
 			t.Errorf("kubectl get crd does not list %s:\n%s", want, out)
 		}
 	}

@@ -131,10 +131,15 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	kinds := childKinds(registry)
+	watched := map[schema.GroupKind]bool{dbaasv1.GroupVersion.WithKind("DatabaseCluster").GroupKind(): true}
+	for _, gvk := range kinds {
+		watched[gvk.GroupKind()] = true
+	}
 	resync := make(chan event.GenericEvent)
 	clusters := &controller.DatabaseClusterReconciler{
 		Resync:        resync,
-		Live:          mgr.GetAPIReader(),
+		Lookups:       watchedFromCache{cached: mgr.GetClient(), live: mgr.GetAPIReader(), watched: watched},
 		Concurrency:   o.Concurrency,
 		Client:        mgr.GetClient(),
 		Providers:     providers,
@@ -143,7 +148,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		Applier:       apply.NewApplier(mgr.GetClient()),
 		RetryInterval: o.RetryInterval,
 	}
-	if err := clusters.SetupWithManager(mgr, childKinds(registry)); err != nil {
+	if err := clusters.SetupWithManager(mgr, kinds); err != nil {
 		return nil, fmt.Errorf("cannot set up the DatabaseCluster controller: %w", err)
 	}
 	ops := &controller.OpsRequestReconciler{
@@ -155,7 +160,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		Clock:       clock.RealClock{},
 		Concurrency: o.Concurrency,
 	}
-	if err := ops.SetupWithManager(mgr, childKinds(registry)); err != nil {
+	if err := ops.SetupWithManager(mgr, kinds); err != nil {
 		return nil, fmt.Errorf("cannot set up the OpsRequest controller: %w", err)
 	}
 	if o.Webhooks {

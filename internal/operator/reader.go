@@ -4,6 +4,7 @@ import (
 	"context"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -25,4 +26,24 @@ func (r cacheThenLive) Get(ctx context.Context, key client.ObjectKey, obj client
 
 func (r cacheThenLive) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
 	return r.cached.List(ctx, list, opts...)
+}
+
+// watchedFromCache reads the objects an engine requires: those of a kind the
+// operator watches (its children, DatabaseClusters) from the cache, any other (a
+// Secret) from the API server, so that no informer, holding every object of its kind
+// in the cluster, is started for a kind of which the operator reads a handful.
+type watchedFromCache struct {
+	cached, live client.Reader
+	watched      map[schema.GroupKind]bool
+}
+
+func (r watchedFromCache) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if r.watched[obj.GetObjectKind().GroupVersionKind().GroupKind()] {
+		return r.cached.Get(ctx, key, obj, opts...)
+	}
+	return r.live.Get(ctx, key, obj, opts...)
+}
+
+func (r watchedFromCache) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	return r.live.List(ctx, list, opts...)
 }

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -20,13 +21,7 @@ var forbidden = map[string]bool{
 // fails to compile even if checkForbidden missed it.
 func capabilities() *ast.Capabilities {
 	c := ast.CapabilitiesForThisVersion()
-	kept := c.Builtins[:0]
-	for _, b := range c.Builtins {
-		if !forbidden[b.Name] {
-			kept = append(kept, b)
-		}
-	}
-	c.Builtins = kept
+	c.Builtins = slices.DeleteFunc(c.Builtins, func(b *ast.Builtin) bool { return forbidden[b.Name] })
 	return c
 }
 
@@ -46,11 +41,7 @@ func checkForbidden(modules map[string]*ast.Module) error {
 		return nil
 	}
 	sort.Strings(errs)
-	joined := make([]error, len(errs))
-	for i, e := range errs {
-		joined[i] = errors.New(e)
-	}
-	return fmt.Errorf("cannot compile policies: %w", errors.Join(joined...))
+	return fmt.Errorf("cannot compile policies: %w", errors.Join(stringErrors(errs)...))
 }
 
 // deterministic reports whether no module calls a non-deterministic built-in, so that

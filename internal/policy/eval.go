@@ -32,6 +32,21 @@ type Decision struct {
 // Allowed is true when no rule found a violation.
 func (d Decision) Allowed() bool { return len(d.Violations) == 0 }
 
+// ReasonClusterNotReady is the reason of the ops policy's objection that an
+// operation needs a Ready cluster.
+const ReasonClusterNotReady = "ClusterNotReady"
+
+// OnlyReason is true when there is at least one violation and every violation has
+// reason, such as ClusterNotReady: the object would be allowed but for that.
+func (d Decision) OnlyReason(reason string) bool {
+	for _, v := range d.Violations {
+		if v.Reason != reason {
+			return false
+		}
+	}
+	return !d.Allowed()
+}
+
 // Message joins the violations' messages, for a condition or an admission response.
 func (d Decision) Message() string {
 	msgs := make([]string, len(d.Violations))
@@ -154,22 +169,8 @@ func inputObject(lazy bool, parts map[string]any) ast.Value {
 	if lazy {
 		return ast.LazyObject(parts)
 	}
-	items := make([][2]*ast.Term, 0, len(parts))
-	for k, v := range parts {
-		var t *ast.Term
-		switch v := v.(type) {
-		case ast.Value:
-			t = ast.NewTerm(v)
-		case []any: // rendered objects, each converted by inputValue
-			elems := make([]*ast.Term, len(v))
-			for i, e := range v {
-				elems[i] = ast.NewTerm(e.(ast.Value))
-			}
-			t = ast.ArrayTerm(elems...)
-		}
-		items = append(items, ast.Item(ast.InternedTerm(k), t))
-	}
-	return ast.NewObject(items...)
+	// Every part is an ast.Value or, for rendered, a []any of them: this cannot fail.
+	return ast.MustInterfaceToValue(parts)
 }
 
 // jsonShaped reports whether x holds only values that ast.InterfaceToValue converts

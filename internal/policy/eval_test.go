@@ -270,3 +270,24 @@ func assertViolations(t *testing.T, d Decision, want []Violation) {
 		t.Errorf("Allowed() = %v with %d violations", d.Allowed(), len(want))
 	}
 }
+
+func TestDecisionOnlyReason(t *testing.T) {
+	notReady := Violation{Field: "status.phase", Reason: "ClusterNotReady", Message: "not ready"}
+	fixed := Violation{Field: "spec.config[ssl]", Reason: "ParameterFixed", Message: "fixed"}
+	tests := map[string]struct {
+		violations []Violation
+		want       bool
+	}{
+		"allowed":            {want: false},
+		"only that reason":   {violations: []Violation{notReady, notReady}, want: true},
+		"another reason":     {violations: []Violation{fixed}, want: false},
+		"and another reason": {violations: []Violation{notReady, fixed}, want: false},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := (Decision{Violations: tt.violations}).OnlyReason("ClusterNotReady"); got != tt.want {
+				t.Errorf("OnlyReason = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

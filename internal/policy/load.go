@@ -77,8 +77,16 @@ func newOptions(opts []Option) options {
 // outside the process, evaluates the rules marked to precompute (see precomputeKey) and
 // prepares both gates' queries once.
 func Load(fsys fs.FS, opts ...Option) (*Set, error) {
-	o := newOptions(opts)
-	src, err := readSources(fsys)
+	files, err := readFiles(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return loadFiles(files, digest(files), newOptions(opts))
+}
+
+// loadFiles compiles files already read, whose digest is sum (see Load).
+func loadFiles(files []file, sum string, o options) (*Set, error) {
+	src, err := readSources(files)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +102,7 @@ func Load(fsys fs.FS, opts ...Option) (*Set, error) {
 		return nil, err
 	}
 	store := newStore(src.data)
-	s := &Set{compiler: compiler, store: store, digest: src.digest, timeout: o.timeout}
+	s := &Set{compiler: compiler, store: store, digest: sum, timeout: o.timeout}
 	if deterministic(modules) {
 		s.clusterCache, s.opsCache = newDecisionCache(o.cacheSize), newDecisionCache(o.cacheSize)
 	}

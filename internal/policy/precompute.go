@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -62,7 +64,7 @@ func precomputedRefs(c *ast.Compiler) ([]ast.Ref, error) {
 	seen := map[string]bool{}
 	var refs []ast.Ref
 	var errs []string
-	for _, name := range sortedModuleNames(c) {
+	for _, name := range slices.Sorted(maps.Keys(c.Modules)) {
 		for _, rule := range c.Modules[name].Rules {
 			if !marked(rule) {
 				continue
@@ -105,11 +107,10 @@ func documentRef(rule *ast.Rule) (ast.Ref, error) {
 		return nil, errors.New("a function cannot be precomputed: precompute a rule that calls it")
 	}
 	head := rule.Head.Ref()
-	name := head.GroundPrefix()
-	if len(name) == 0 || len(head) > len(name)+1 {
+	if len(head) > len(head.GroundPrefix())+1 {
 		return nil, errors.New("only a rule of one document or of one level of keys can be precomputed")
 	}
-	return rule.Module.Package.Path.Concat(nameRef(name)), nil
+	return ruleName(rule), nil
 }
 
 // checkDataOnly refuses rules that could evaluate differently from one decision to the
@@ -155,20 +156,10 @@ func checkDataOnly(c *ast.Compiler, rules []*ast.Rule) error {
 	return errors.New(problems[0])
 }
 
-func ruleName(r *ast.Rule) string {
-	return r.Module.Package.Path.Concat(nameRef(r.Head.Ref().GroundPrefix())).String()
-}
-
-// nameRef spells the first term of a rule's head, its name as a variable, as a string,
-// the way a document's ref does.
-func nameRef(head ast.Ref) ast.Ref {
-	name := head.Copy()
-	if len(name) > 0 {
-		if v, ok := name[0].Value.(ast.Var); ok {
-			name[0] = ast.StringTerm(string(v))
-		}
-	}
-	return name
+// ruleName is the document a rule defines, its keys (if any) left out:
+// data.<package>.<name>. Extend spells the name, a variable in the head, as a string.
+func ruleName(r *ast.Rule) ast.Ref {
+	return r.Module.Package.Path.Extend(r.Head.Ref().GroundPrefix())
 }
 
 // evalRef evaluates one document with the store's data and no input.
@@ -197,15 +188,6 @@ func evalRef(ctx context.Context, c *ast.Compiler, store storage.Store, txn stor
 	return values[0], nil
 }
 
-func sortedModuleNames(c *ast.Compiler) []string {
-	names := make([]string, 0, len(c.Modules))
-	for name := range c.Modules {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
-
 func stringErrors(ss []string) []error {
 	errs := make([]error, len(ss))
 	for i, s := range ss {
@@ -218,6 +200,7 @@ func stringErrors(ss []string) []error {
 // and value is nil when the document is undefined.
 func (p *precomputed) get(ref ast.Ref) (value *ast.Term, found bool) {
 	for i, r := range p.refs {
+		// The length check spares boxing ref into a Value for most refs.
 		if len(r) == len(ref) && r.Equal(ref) {
 			return p.values[i], true
 		}

@@ -21,7 +21,11 @@ const minCoverage = 80.0
 // TestRego runs every *_test.rego of the embedded policies with OPA's tester, under the
 // same compiler settings as Load (strict, no outside built-ins), and checks coverage.
 func TestRego(t *testing.T) {
-	src, err := readSources(policies.FS)
+	read, err := readFiles(policies.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := readSources(read)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,12 +18,11 @@ const DefaultPollInterval = 2 * time.Second
 // A change that fails to load is reported once and the last good Set keeps serving.
 // It polls by content digest: simple, and it sees ConfigMap updates, which swap symlinks.
 type Reloader struct {
-	dir      string
-	log      logr.Logger
-	onError  func(error)
-	opts     []Option
-	interval time.Duration
-	current  atomic.Pointer[Set]
+	dir     string
+	log     logr.Logger
+	onError func(error)
+	opts    options
+	current atomic.Pointer[Set]
 
 	mu        sync.Mutex // serialises Reload
 	failed    string     // the last failure (content digest or read error), reported once
@@ -41,7 +40,7 @@ func NewReloader(dir string, log logr.Logger, onError func(error), opts ...Optio
 		return nil, fmt.Errorf("cannot load policies from %s: %w", dir, err)
 	}
 	lastReloadSuccess.Set(1)
-	r := &Reloader{dir: dir, log: log, onError: onError, opts: opts, interval: newOptions(opts).interval}
+	r := &Reloader{dir: dir, log: log, onError: onError, opts: newOptions(opts)}
 	r.current.Store(s)
 	return r, nil
 }
@@ -51,7 +50,7 @@ func (r *Reloader) Current() *Set { return r.current.Load() }
 
 // Start polls the directory until ctx ends; it is a controller-runtime Runnable.
 func (r *Reloader) Start(ctx context.Context) error {
-	t := time.NewTicker(r.interval)
+	t := time.NewTicker(r.opts.interval)
 	defer t.Stop()
 	for {
 		select {
@@ -71,8 +70,7 @@ func (r *Reloader) NeedLeaderElection() bool { return false }
 func (r *Reloader) Reload() (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	fsys := os.DirFS(r.dir)
-	files, err := readFiles(fsys)
+	files, err := readFiles(os.DirFS(r.dir))
 	if err != nil {
 		return false, r.fail("read: "+err.Error(), err)
 	}
@@ -88,7 +86,8 @@ func (r *Reloader) Reload() (bool, error) {
 	if d == r.failed {
 		return false, r.failedErr
 	}
-	s, err := Load(fsys, r.opts...)
+	// Compile the files just digested: reading the directory again could see newer ones.
+	s, err := loadFiles(files, d, r.opts)
 	if err != nil {
 		return false, r.fail(d, err)
 	}
@@ -102,10 +101,10 @@ func (r *Reloader) Reload() (bool, error) {
 // fail reports a failed load once per distinct failure (content digest or read error),
 // not at every poll.
 func (r *Reloader) fail(key string, err error) error {
-	err = fmt.Errorf("cannot reload policies from %s, keeping digest %s: %w", r.dir, r.Current().Digest(), err)
 	if key == r.failed {
 		return r.failedErr
 	}
+	err = fmt.Errorf("cannot reload policies from %s, keeping digest %s: %w", r.dir, r.Current().Digest(), err)
 	r.failed, r.failedErr = key, err
 	reloadErrors.Inc()
 	lastReloadSuccess.Set(0)

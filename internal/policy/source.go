@@ -25,7 +25,6 @@ type sources struct {
 	modules map[string]string // path → Rego text, tests excluded
 	tests   map[string]string // path → Rego text of *_test.rego
 	data    map[string]any    // the data document, rooted at data
-	digest  string            // sha256 of modules and data files
 }
 
 // file is one policy file as read from the file system.
@@ -34,17 +33,12 @@ type file struct {
 	body []byte
 }
 
-// readSources reads the Rego modules and the data files of fsys.
-func readSources(fsys fs.FS) (*sources, error) {
-	files, err := readFiles(fsys)
-	if err != nil {
-		return nil, err
-	}
+// readSources sorts files (see readFiles) into Rego modules, Rego tests and data.
+func readSources(files []file) (*sources, error) {
 	src := &sources{
 		modules: map[string]string{},
 		tests:   map[string]string{},
 		data:    map[string]any{},
-		digest:  digest(files),
 	}
 	for _, f := range files {
 		switch {

@@ -38,7 +38,12 @@ func (o cueOperations) Evaluate(cluster *dbaasv1.DatabaseCluster, ops *dbaasv1.O
 		delete(meta, "managedFields")
 		delete(meta, "resourceVersion")
 	}
-	opsIn := render.OpsInput{Request: request, Observed: map[string]map[string]any{}, Created: map[string]map[string]any{}}
+	opsIn := render.OpsInput{
+		Request:  request,
+		Observed: map[string]map[string]any{},
+		Created:  map[string]map[string]any{},
+		Lookups:  map[string]map[string]any{},
+	}
 	for _, u := range observed {
 		if key := keyOf(u); key != "" {
 			opsIn.Observed[key] = observedInput(u)
@@ -47,7 +52,6 @@ func (o cueOperations) Evaluate(cluster *dbaasv1.DatabaseCluster, ops *dbaasv1.O
 	for _, u := range created {
 		opsIn.Created[u.GetName()] = observedInput(u)
 	}
-	opsIn.Lookups = map[string]map[string]any{}
 	for name, u := range lookups {
 		opsIn.Lookups[name] = observedInput(u)
 	}

@@ -28,8 +28,8 @@ func decodeStatus(result map[string]any) (*Status, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("the mapped status does not fit the API: %w", err)
 	}
+	// The outer Conditions shadows the embedded one, which Unmarshal leaves nil.
 	out := &Status{DatabaseClusterStatus: s.DatabaseClusterStatus}
-	out.DatabaseClusterStatus.Conditions = nil
 	for _, c := range s.Conditions {
 		out.Conditions = append(out.Conditions, metav1.Condition{Type: c.Type, Status: c.Status, Reason: c.Reason, Message: c.Message})
 	}

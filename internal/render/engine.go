@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -59,12 +60,7 @@ type Engine struct {
 
 // HasVersion reports whether v is in the catalog.
 func (e *Engine) HasVersion(v string) bool {
-	for _, c := range e.Versions {
-		if c.Name == v {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(e.Versions, func(c Version) bool { return c.Name == v })
 }
 
 // VersionNames lists the catalog's versions.

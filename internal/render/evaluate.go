@@ -73,7 +73,7 @@ type evaluation struct {
 	result                  *Result
 	renderErr               error
 	// done says which parts were evaluated.
-	done map[part]bool
+	done [partRender + 1]bool
 }
 
 // evaluate returns an evaluation of the input that holds the wanted part, memoized.
@@ -83,7 +83,7 @@ type evaluation struct {
 // (the input then needs no lookups), so the rest of the reconcile costs a hash.
 func (e *Engine) evaluate(input []byte, want part) (*evaluation, error) {
 	key := memoKey("evaluation", input)
-	if r, ok := e.memo.get(key); ok && r.(*evaluation).done[want] {
+	if r, ok := e.memo.Get(key); ok && r.(*evaluation).done[want] {
 		return r.(*evaluation), nil
 	}
 	inst := e.instances.acquire()
@@ -92,7 +92,8 @@ func (e *Engine) evaluate(input []byte, want part) (*evaluation, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := &evaluation{done: map[part]bool{partRequires: true}}
+	ev := &evaluation{}
+	ev.done[partRequires] = true
 	if ev.requires, err = e.fieldJSON(v, "requires"); err != nil {
 		return nil, err
 	}
@@ -107,7 +108,7 @@ func (e *Engine) evaluate(input []byte, want part) (*evaluation, error) {
 		ev.result, ev.renderErr = e.renderValue(v, Stages)
 		ev.done[partRender] = true
 	}
-	e.memo.replace(key, ev)
+	e.memo.Add(key, ev)
 	return ev, nil
 }
 
@@ -143,8 +144,8 @@ func (e *Engine) Status(in Input, observed map[string]map[string]any) (map[strin
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode the observed children: %w", err)
 	}
-	key := memoKey("status\x00"+string(obs), b)
-	if r, ok := e.memo.get(key); ok {
+	key := memoKey("status", obs, b)
+	if r, ok := e.memo.Get(key); ok {
 		return r.(map[string]any), nil
 	}
 	inst := e.instances.acquire()
@@ -158,47 +159,33 @@ func (e *Engine) Status(in Input, observed map[string]map[string]any) (map[strin
 	if err := v.LookupPath(resultPath).Decode(&result); err != nil {
 		return nil, fmt.Errorf("engine %s: cannot map the status: %s", e.Name, describe(err))
 	}
-	e.memo.put(key, result)
+	e.memo.Add(key, result)
 	return result, nil
 }
 
 // decode evaluates one optional field of the engine for the input; an absent field
-// leaves out untouched. Results are memoized like renders, as JSON, so that the
-// requires and preconditions of a steady-state reconcile cost a hash.
+// leaves out untouched. The field's JSON (nil when absent) is memoized like renders.
 func (e *Engine) decode(in Input, field string, out any) error {
 	b, err := in.encode()
 	if err != nil {
 		return err
 	}
 	key := memoKey("field\x00"+field, b)
-	if r, ok := e.memo.get(key); ok {
-		if r == nil {
-			return nil
-		}
-		return json.Unmarshal(r.([]byte), out)
+	if r, ok := e.memo.Get(key); ok {
+		return unmarshalField(r.([]byte), out)
 	}
-	data, err := e.evaluateField(b, field)
+	inst := e.instances.acquire()
+	defer e.instances.release(inst)
+	v, err := e.fill(inst, b)
 	if err != nil {
 		return err
 	}
-	if data == nil {
-		e.memo.put(key, nil)
-		return nil
-	}
-	e.memo.put(key, data)
-	return json.Unmarshal(data, out)
-}
-
-// evaluateField returns the JSON of one field of the engine for the input, or nil
-// when the field is absent.
-func (e *Engine) evaluateField(input []byte, field string) ([]byte, error) {
-	inst := e.instances.acquire()
-	defer e.instances.release(inst)
-	v, err := e.fill(inst, input)
+	data, err := e.fieldJSON(v, field)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return e.fieldJSON(v, field)
+	e.memo.Add(key, data)
+	return unmarshalField(data, out)
 }
 
 // fieldJSON returns the JSON of one field of a filled engine, or nil when the field

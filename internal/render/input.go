@@ -26,6 +26,7 @@ type Context struct {
 
 var (
 	inputPath    = cue.ParsePath("input")
+	opsPath      = cue.ParsePath("ops")
 	observedPath = cue.ParsePath("status.observed")
 	resultPath   = cue.ParsePath("status.result")
 	resolvedPath = cue.ParsePath("resolved")

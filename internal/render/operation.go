@@ -3,6 +3,7 @@ package render
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"cuelang.org/go/cue"
 )
@@ -64,12 +65,7 @@ type Target struct {
 
 // HasOperation reports whether the engine defines the operation type.
 func (e *Engine) HasOperation(opType string) bool {
-	for _, o := range e.Operations {
-		if o == opType {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(e.Operations, opType)
 }
 
 // Operation evaluates operations[opType] with the cluster (including its status) in
@@ -95,8 +91,8 @@ func (e *Engine) Operation(in Input, ops OpsInput, opType string) (*Operation, e
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode the operation input: %w", err)
 	}
-	key := memoKey("operation\x00"+opType+"\x00"+string(opsJSON), b)
-	if r, ok := e.memo.get(key); ok {
+	key := memoKey("operation\x00"+opType, opsJSON, b)
+	if r, ok := e.memo.Get(key); ok {
 		out := *r.(*Operation)
 		return &out, nil
 	}
@@ -106,7 +102,7 @@ func (e *Engine) Operation(in Input, ops OpsInput, opType string) (*Operation, e
 	if err != nil {
 		return nil, err
 	}
-	v = v.FillPath(cue.ParsePath("ops"), inst.ctx.CompileBytes(opsJSON))
+	v = v.FillPath(opsPath, inst.ctx.CompileBytes(opsJSON))
 	op := v.LookupPath(cue.MakePath(cue.Str("operations"), cue.Str(opType)))
 	out := &Operation{}
 	if err := op.Decode(out); err != nil {
@@ -116,6 +112,6 @@ func (e *Engine) Operation(in Input, ops OpsInput, opType string) (*Operation, e
 	// input again. Callers get a copy of the memoized struct; they must not change
 	// the maps and slices it shares.
 	memoized := *out
-	e.memo.put(key, &memoized)
+	e.memo.Add(key, &memoized)
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"sort"
 	"sync"
@@ -43,11 +44,7 @@ func (r *Registry) Reload() error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	previous := *r.current.Load()
-	next := map[string]*Engine{}
-	for name, e := range previous {
-		next[name] = e
-	}
+	next := maps.Clone(*r.current.Load())
 	err := r.loadAll(os.DirFS(r.overrideDir), r.overrideDir, next)
 	r.current.Store(&next)
 	return err

@@ -63,14 +63,14 @@ func (s *Session) Result() (*Result, error) {
 		return ev.result, ev.renderErr
 	}
 	key := memoKey(fmt.Sprint("render", s.stages), s.input)
-	if r, ok := s.engine.memo.get(key); ok {
+	if r, ok := s.engine.memo.Get(key); ok {
 		return r.(*Result), nil
 	}
 	r, err := s.engine.render(s.input, s.stages)
 	if err != nil {
 		return nil, err
 	}
-	s.engine.memo.put(key, r)
+	s.engine.memo.Add(key, r)
 	return r, nil
 }
 
@@ -102,7 +102,7 @@ func (e *Engine) renderValue(v cue.Value, stages []Stage) (*Result, error) {
 	var acc cue.Value
 	var contributed []Stage
 	for _, st := range stages {
-		objs := v.LookupPath(cue.MakePath(cue.Str("stages"), cue.Str(string(st)), cue.Str("objects")))
+		objs := stageObjects(v, st)
 		if !objs.Exists() {
 			continue
 		}
@@ -144,7 +144,7 @@ func (e *Engine) renderValue(v cue.Value, stages []Stage) (*Result, error) {
 func (e *Engine) blame(v cue.Value, stages []Stage, cause error) error {
 	var acc cue.Value
 	for i, st := range stages {
-		objs := v.LookupPath(cue.MakePath(cue.Str("stages"), cue.Str(string(st)), cue.Str("objects")))
+		objs := stageObjects(v, st)
 		if err := objs.Validate(); err != nil {
 			return &StageError{Engine: e.Name, Stage: st, Err: err}
 		}
@@ -160,10 +160,15 @@ func (e *Engine) blame(v cue.Value, stages []Stage, cause error) error {
 	// Every stage is consistent but something is left open: blame the stage that
 	// owns the incomplete field, found by checking concreteness stage by stage.
 	for _, st := range stages {
-		objs := v.LookupPath(cue.MakePath(cue.Str("stages"), cue.Str(string(st)), cue.Str("objects")))
+		objs := stageObjects(v, st)
 		if err := objs.Validate(cue.Concrete(true)); err != nil {
 			return &StageError{Engine: e.Name, Stage: st, Err: err}
 		}
 	}
 	return &StageError{Engine: e.Name, Stage: stages[len(stages)-1], Err: cause}
+}
+
+// stageObjects returns stages.<stage>.objects of a filled engine.
+func stageObjects(v cue.Value, st Stage) cue.Value {
+	return v.LookupPath(cue.MakePath(cue.Str("stages"), cue.Str(string(st)), cue.Str("objects")))
 }

@@ -68,7 +68,7 @@ func (v *OpsRequestValidator) ValidateCreate(ctx context.Context, ops *dbaasv1.O
 		errs = append(field.ErrorList{field.NotSupported(field.NewPath("spec", "type"), ops.Spec.Type, p.Operations().Types())}, errs...)
 		return nil, opsInvalid(ops, errs...)
 	}
-	if len(errs) > 0 && onlyNotReady(decision) && p.Operations().Queued(string(ops.Spec.Type)) {
+	if decision.OnlyReason(policy.ReasonClusterNotReady) && p.Operations().Queued(string(ops.Spec.Type)) {
 		// An operation that queues behind another one is judged on the cluster as
 		// that one leaves it: the controller evaluates the policy again when the
 		// operation reaches the head of the queue, and waits for a Ready cluster
@@ -86,17 +86,6 @@ func (v *OpsRequestValidator) ValidateCreate(ctx context.Context, ops *dbaasv1.O
 		return nil, opsInvalid(ops, errs...)
 	}
 	return nil, nil
-}
-
-// onlyNotReady reports whether the policy's only objection is that the cluster is
-// not Ready.
-func onlyNotReady(d policy.Decision) bool {
-	for _, v := range d.Violations {
-		if v.Reason != "ClusterNotReady" {
-			return false
-		}
-	}
-	return len(d.Violations) > 0
 }
 
 // queuedAhead returns an unfinished, queued OpsRequest of the same cluster that the
