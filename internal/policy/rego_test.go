@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/cover"
@@ -51,6 +52,10 @@ func TestRego(t *testing.T) {
 		SetCoverageQueryTracer(cov).
 		RaiseBuiltinErrors(true).
 		SetParallel(1).
+		// OPA's default of 5s per test is too short under the race detector while
+		// the end-to-end suite runs beside it: tests of the raw-data functions build
+		// the engine indexes on the fly.
+		SetTimeout(time.Minute).
 		RunTests(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
