@@ -9,15 +9,18 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
@@ -44,9 +47,18 @@ type DatabaseClusterReconciler struct {
 	Concurrency int
 	// Lookups reads the objects engines require; nil reads them through the client.
 	Lookups client.Reader
+	// Clock stamps the records in status; nil is the real clock.
+	Clock clock.PassiveClock
+	// Live reads from the API server, not from a cache: the checks that keep data
+	// safe (does an object exist, is it still the one recorded) must not trust a
+	// cache that may lag. Nil reads through the client.
+	Live client.Reader
 	// Resync, when set, carries clusters to reconcile again because an engine or a
 	// policy they depend on changed without any event on the cluster itself.
 	Resync <-chan event.GenericEvent
+
+	// watcher adds watches of child kinds (SetupWithManager).
+	watcher *kindWatcher
 }
 
 // +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters,verbs=get;list;watch;update;patch
@@ -76,7 +88,7 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		s.original = cluster.DeepCopy()
 	}
 
-	result, err := runPhases(ctx, s, r.loadEngine, r.prepare, r.observe, r.checkPaused, r.render, r.checkPolicy, r.apply, r.prune)
+	result, err := runPhases(ctx, s, r.loadEngine, r.observe, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune)
 	if r.retryLater(s) {
 		result = shortest(result, ctrl.Result{RequeueAfter: r.RetryInterval})
 	}
@@ -86,6 +98,14 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
 	return result, errors.Join(err, statusErr)
+}
+
+// now is the time of the reconciler's clock.
+func (r *DatabaseClusterReconciler) now() metav1.Time {
+	if r.Clock == nil {
+		return metav1.Now()
+	}
+	return metav1.NewTime(r.Clock.Now())
 }
 
 // phase is one step of a reconcile. A phase that cannot go on calls s.halt.
@@ -129,24 +149,41 @@ func (r *DatabaseClusterReconciler) retryLater(s *clusterScope) bool {
 
 // SetupWithManager watches DatabaseClusters and every child kind of the loaded
 // engines whose CRD is installed. Kinds without a CRD are logged and skipped, so one
-// missing child operator does not stop the others' engines.
+// missing child operator does not stop the others' engines; WatchKind adds them
+// once they are installed.
 func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []schema.GroupVersionKind) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&dbaasv1.DatabaseCluster{}).
 		Named("databasecluster").
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.Concurrency})
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Concurrency, RateLimiter: backoff()})
 	if r.Resync != nil {
 		b = b.WatchesRawSource(source.Channel(r.Resync, &handler.EnqueueRequestForObject{}))
 	}
-	log := mgr.GetLogger().WithName("databasecluster")
-	for _, gvk := range kinds {
-		if _, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
-			log.Info("not watching a child kind: its CRD is not installed", "kind", gvk.String(), "reason", err.Error())
-			continue
-		}
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(gvk)
-		b = b.Watches(u, handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &dbaasv1.DatabaseCluster{}, handler.OnlyControllerOwner()))
+	c, err := b.Build(r)
+	if err != nil {
+		return err
 	}
-	return b.Complete(r)
+	r.watcher = &kindWatcher{controller: c, cache: mgr.GetCache(), mapper: mgr.GetRESTMapper(), handler: handler.EnqueueRequestsFromMapFunc(clusterOfChild), log: mgr.GetLogger().WithName("databasecluster")}
+	for _, gvk := range kinds {
+		if err := r.watcher.watch(gvk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WatchKinds starts watching the child kinds not watched yet whose CRD is
+// installed now, and returns those still missing.
+func (r *DatabaseClusterReconciler) WatchKinds(kinds []schema.GroupVersionKind) ([]schema.GroupVersionKind, error) {
+	return r.watcher.watchAll(kinds)
+}
+
+// clusterOfChild maps a child to its DatabaseCluster by the dbaas.io/cluster label:
+// the children that hold data carry no owner reference.
+func clusterOfChild(_ context.Context, o client.Object) []reconcile.Request {
+	name := o.GetLabels()[dbaasv1.ClusterLabel]
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
 }

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -26,13 +27,30 @@ func (r *DatabaseClusterReconciler) loadEngine(_ context.Context, s *clusterScop
 	return ctrl.Result{}, nil
 }
 
-// prepare reads what the engine requires and checks its preconditions.
+// observe lists the children the cluster created. It runs before anything can halt
+// the reconcile, so that status always reflects the children.
+func (r *DatabaseClusterReconciler) observe(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
+	observed, err := apply.Owned(ctx, r.Client, provider.Kinds(s.provider), s.cluster.Namespace,
+		map[string]string{dbaasv1.ClusterLabel: s.cluster.Name}, s.cluster.UID)
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("cannot list the children of %s: %w", s.cluster.Name, err)
+	}
+	s.observed = observed
+	return ctrl.Result{}, nil
+}
+
+// prepare reads what the engine requires and checks its preconditions. A failed
+// read is retried with backoff; an engine that fails to evaluate halts.
 func (r *DatabaseClusterReconciler) prepare(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
 	var reader client.Reader = r.Client
 	if r.Lookups != nil {
 		reader = r.Lookups
 	}
 	prepared, err := s.provider.PreReconcileHook(ctx, reader, s.cluster)
+	if readErr := (*provider.ReadError)(nil); errors.As(err, &readErr) {
+		s.halt(dbaasv1.ReadFailedReason, err.Error())
+		return ctrl.Result{}, err
+	}
 	if err != nil {
 		s.halt(dbaasv1.RenderFailedReason, err.Error())
 		return ctrl.Result{}, nil
@@ -45,18 +63,6 @@ func (r *DatabaseClusterReconciler) prepare(ctx context.Context, s *clusterScope
 		}
 		s.halt(dbaasv1.PreconditionNotMetReason, strings.Join(msgs, "; "))
 	}
-	return ctrl.Result{}, nil
-}
-
-// observe lists the children the cluster controls now. It runs even when a
-// precondition halted the reconcile, so status still reflects the children.
-func (r *DatabaseClusterReconciler) observe(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
-	observed, err := apply.Owned(ctx, r.Client, provider.Kinds(s.provider), s.cluster.Namespace,
-		map[string]string{dbaasv1.ClusterLabel: s.cluster.Name}, s.cluster.UID)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	s.observed = observed
 	return ctrl.Result{}, nil
 }
 
@@ -84,7 +90,9 @@ func (r *DatabaseClusterReconciler) render(_ context.Context, s *clusterScope) (
 	if err != nil {
 		s.halt(dbaasv1.RenderFailedReason, "the engine failed to render, children are untouched: "+err.Error())
 		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeWarning, dbaasv1.RenderFailedReason, "Render", "%s", err.Error())
+		return ctrl.Result{}, nil
 	}
+	s.desired = s.result.Objects
 	return ctrl.Result{}, nil
 }
 
@@ -109,24 +117,34 @@ func (r *DatabaseClusterReconciler) checkPolicy(ctx context.Context, s *clusterS
 	return ctrl.Result{}, nil
 }
 
-// apply writes each rendered object with server-side apply, owned by the cluster.
+// apply writes each desired object with server-side apply, labelled with the
+// cluster and owned by it unless the engine keeps it ownerless (data). The children
+// that hold data and the one-shots are recorded in status as they are created. An
+// API error is reported and retried with backoff.
 func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
+	engine := s.provider.Engine()
 	byRef := map[apply.Ref]*unstructured.Unstructured{}
 	for _, o := range s.observed {
 		byRef[apply.RefOf(o)] = o
 	}
 	var written []string
-	for _, o := range s.result.Objects {
-		desired := provider.Child(s.cluster, o.Key, o.Object)
-		wrote, err := r.Applier.Apply(ctx, desired, byRef[apply.RefOf(desired)])
+	for _, o := range s.desired {
+		desired := provider.Child(s.cluster, o.Key, o.Object, engine.Ownerless(o.Key))
+		ref := apply.RefOf(desired)
+		stored, err := r.Applier.Apply(ctx, desired, byRef[ref])
 		if err != nil {
 			s.halt(dbaasv1.ApplyFailedReason, err.Error())
 			r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeWarning, dbaasv1.ApplyFailedReason, "Apply", "%s", err.Error())
-			return ctrl.Result{}, nil
+			return ctrl.Result{}, err
 		}
-		if wrote {
-			written = append(written, apply.RefOf(desired).String())
+		if stored == nil {
+			continue
 		}
+		written = append(written, ref.String())
+		// The status is mapped from the children as the API server stored them now,
+		// so that it never claims a state the child had before this change.
+		s.replaceObserved(stored)
+		s.record(o.Key, stored, engine, r.now())
 	}
 	if len(written) > 0 {
 		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeNormal, dbaasv1.AppliedReason, "Apply", "applied %s", strings.Join(written, ", "))
@@ -134,13 +152,20 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 	return ctrl.Result{}, nil
 }
 
-// prune deletes the children the engine no longer renders.
+// prune deletes the children the engine no longer renders, except the ones that
+// hold data or ran once: those are deleted only with the cluster.
 func (r *DatabaseClusterReconciler) prune(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
 	keep := map[apply.Ref]bool{}
 	for _, o := range s.result.Objects {
 		keep[apply.RefOf(o.Object)] = true
 	}
-	deleted, err := r.Applier.Prune(ctx, s.observed, keep)
+	var candidates []*unstructured.Unstructured
+	for _, o := range s.observed {
+		if !s.protected(o) {
+			candidates = append(candidates, o)
+		}
+	}
+	deleted, err := r.Applier.Prune(ctx, candidates, keep)
 	if len(deleted) > 0 {
 		var names []string
 		for _, d := range deleted {

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -13,8 +14,9 @@ import (
 )
 
 // writeStatus is the one status write of a reconcile: it maps the children with the
-// engine, adds the Reconciled condition, and patches only when something changed.
-// It is guarded by the resourceVersion: Reconcile retries a conflict with fresh data.
+// engine, keeps the records the phases made, adds the Reconciled, Reconciling and
+// Stalled conditions, and patches only when something changed. It is guarded by the
+// resourceVersion: Reconcile retries a conflict with fresh data.
 func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterScope) error {
 	status := &s.cluster.Status
 	generation := s.cluster.Generation
@@ -23,13 +25,14 @@ func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterS
 		if err != nil {
 			s.halt(dbaasv1.StatusMappingFailedReason, err.Error())
 		} else {
-			conditions := status.Conditions
+			kept := *status
 			*status = mapped.DatabaseClusterStatus
-			status.Conditions = conditions
+			status.Conditions, status.DataBearing, status.OneShots = kept.Conditions, kept.DataBearing, kept.OneShots
 			for _, c := range mapped.Conditions {
 				c.ObservedGeneration = generation
 				meta.SetStatusCondition(&status.Conditions, c)
 			}
+			r.completeOneShots(s, mapped.FinishedOneShots)
 		}
 	}
 	if s.result != nil {
@@ -56,6 +59,7 @@ func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterS
 			Reason: reconciled.Reason, Message: reconciled.Message, ObservedGeneration: generation})
 		status.Phase = dbaasv1.PhaseFailed
 	}
+	setKstatusConditions(status, reconciled, generation)
 	status.ObservedGeneration = generation
 
 	if equality.Semantic.DeepEqual(s.original.Status, *status) {
@@ -66,4 +70,14 @@ func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterS
 		return fmt.Errorf("cannot write the status of %s: %w", s.cluster.Name, err)
 	}
 	return nil
+}
+
+// completeOneShots records the one-shots the engine reports finished.
+func (r *DatabaseClusterReconciler) completeOneShots(s *clusterScope, finished []string) {
+	for i := range s.cluster.Status.OneShots {
+		o := &s.cluster.Status.OneShots[i]
+		if o.Phase != dbaasv1.OneShotCompleted && slices.Contains(finished, o.Key) && s.observes(o.UID) {
+			o.Phase, o.LastTransitionTime = dbaasv1.OneShotCompleted, r.now()
+		}
+	}
 }

@@ -31,7 +31,7 @@ func TestRenderedObjectsMatchChildSchemas(t *testing.T) {
 		}
 		for _, o := range result.Objects {
 			// Checked as applied: in the cluster's namespace, labelled by the operator.
-			if err := checker.Check(provider.Child(cluster, o.Key, o.Object)); err != nil {
+			if err := checker.Check(provider.Child(cluster, o.Key, o.Object, e.Ownerless(o.Key))); err != nil {
 				t.Errorf("%s: object %q: %v", tc.dir, o.Key, err)
 			}
 			checked++

@@ -10,6 +10,13 @@ const (
 	ProgressingCondition = "Progressing"
 	// DegradedCondition is True when the child serves with fewer instances than wanted.
 	DegradedCondition = "Degraded"
+	// ReconcilingCondition is True until the cluster is Ready at its current spec:
+	// kstatus (Flux, kpt) reads it as "in progress".
+	ReconcilingCondition = "Reconciling"
+	// StalledCondition is True when the cluster cannot make progress without a
+	// user's action (a render or policy failure, data the operator refuses to
+	// touch): kstatus reads it as "failed".
+	StalledCondition = "Stalled"
 )
 
 // Reasons of the Reconciled condition.
@@ -30,6 +37,17 @@ const (
 	PausedReason = "Paused"
 	// StatusMappingFailedReason: the engine's status mapping failed.
 	StatusMappingFailedReason = "StatusMappingFailed"
+	// DataBearingChildDroppedReason: the engine no longer renders a child that holds
+	// data; it is kept and nothing is applied until the user decides.
+	DataBearingChildDroppedReason = "DataBearingChildDropped"
+	// DataBearingChildMissingReason: a child that held data was deleted by someone
+	// else; it is re-created only once the user acknowledges it.
+	DataBearingChildMissingReason = "DataBearingChildMissing"
+	// TakeOverRefusedReason: an object the engine renders exists already and was
+	// not created by this cluster; the operator leaves it untouched.
+	TakeOverRefusedReason = "TakeOverRefused"
+	// ReadFailedReason: reading what the engine requires failed; it is retried.
+	ReadFailedReason = "ReadFailed"
 )
 
 // Finalizer is the finalizer the operator puts on every DatabaseCluster so it can run
@@ -44,6 +62,11 @@ const (
 	EngineLabel = "dbaas.io/engine"
 	// ManagedByLabel is app.kubernetes.io/managed-by.
 	ManagedByLabel = "app.kubernetes.io/managed-by"
+	// ClusterUIDLabel is the UID of the DatabaseCluster that created a child. It is
+	// written with the child, so a child the operator created is known as its own
+	// even before it is recorded in status, and an object someone else created never
+	// is (no take-over).
+	ClusterUIDLabel = "dbaas.io/cluster-uid"
 )
 
 // Annotations the operator sets on every child object.
@@ -54,4 +77,8 @@ const (
 	// RetainedAnnotation marks a child kept after its DatabaseCluster was deleted with
 	// deletionPolicy Retain.
 	RetainedAnnotation = "dbaas.io/retained-from"
+	// RecreateDeletedAnnotation, set on a DatabaseCluster to the UID of a child that
+	// held data and was deleted by someone else, acknowledges the loss: the operator
+	// then creates the child again. Any other value changes nothing.
+	RecreateDeletedAnnotation = "dbaas.io/recreate-deleted"
 )

@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // ClusterPhase is the one-word summary of a DatabaseCluster's state.
@@ -83,7 +84,24 @@ type DatabaseClusterStatus struct {
 	// +optional
 	Monitoring *MonitoringStatus `json:"monitoring,omitempty"`
 
-	// Conditions: Ready, Reconciled, Progressing, Degraded.
+	// DataBearing are the children that hold the cluster's data (its database and
+	// volumes), recorded by UID when the operator creates them. Only deleting the
+	// DatabaseCluster with deletionPolicy Delete deletes them: not prune, not the
+	// garbage collector (they carry no owner reference), not an engine change.
+	// +listType=atomic
+	// +optional
+	DataBearing []ChildRef `json:"dataBearing,omitempty"`
+
+	// OneShots are the children that run once (a restore into an existing
+	// cluster), recorded when the operator creates them and when they finish. A
+	// recorded one-shot is never created again, even if its object is deleted.
+	// +listType=map
+	// +listMapKey=key
+	// +optional
+	OneShots []OneShot `json:"oneShots,omitempty"`
+
+	// Conditions: Ready, Reconciled, Progressing, Degraded, and Reconciling and
+	// Stalled, which kstatus (Flux, kpt) and Argo CD read.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -129,6 +147,41 @@ type BackupStatus struct {
 	ContinuousArchiving string `json:"continuousArchiving,omitempty"`
 }
 
+// ChildRef identifies one child object of the cluster.
+type ChildRef struct {
+	// Key is the key the engine gives the child among its rendered objects.
+	Key string `json:"key"`
+	// APIVersion of the child.
+	APIVersion string `json:"apiVersion"`
+	// Kind of the child.
+	Kind string `json:"kind"`
+	// Name of the child, in the cluster's namespace.
+	Name string `json:"name"`
+	// UID of the child, as the API server created it.
+	UID types.UID `json:"uid"`
+}
+
+// OneShotPhase is how far a one-shot child got.
+// +kubebuilder:validation:Enum=Created;Completed
+type OneShotPhase string
+
+const (
+	// OneShotCreated: the operator created the child; it runs.
+	OneShotCreated OneShotPhase = "Created"
+	// OneShotCompleted: the child finished (succeeded or failed); it is never
+	// rendered again.
+	OneShotCompleted OneShotPhase = "Completed"
+)
+
+// OneShot records a child that runs once.
+type OneShot struct {
+	ChildRef `json:",inline"`
+	// Phase is Created while it runs, Completed once it finished.
+	Phase OneShotPhase `json:"phase"`
+	// LastTransitionTime is when the phase was recorded.
+	LastTransitionTime metav1.Time `json:"lastTransitionTime"`
+}
+
 // MonitoringStatus reports whether metrics are exported.
 type MonitoringStatus struct {
 	// Enabled is true when metrics are exported.
@@ -152,7 +205,9 @@ type DatabaseCluster struct {
 
 	// Spec is the desired state of the database.
 	Spec DatabaseClusterSpec `json:"spec"`
-	// Status is the observed state of the database.
+	// Status is the observed state of the database. It starts as
+	// {observedGeneration: 0}, so that kstatus reads a new cluster as in progress.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
 	Status DatabaseClusterStatus `json:"status,omitempty"`
 }

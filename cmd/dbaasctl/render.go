@@ -80,7 +80,7 @@ func renderChildren(p provider.Provider, c *dbaasv1.DatabaseCluster) ([]*unstruc
 	}
 	children := make([]*unstructured.Unstructured, len(result.Objects))
 	for i, o := range result.Objects {
-		children[i] = provider.Child(c, o.Key, o.Object)
+		children[i] = provider.Child(c, o.Key, o.Object, p.Engine().Ownerless(o.Key))
 	}
 	return children, nil
 }

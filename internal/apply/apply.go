@@ -40,31 +40,31 @@ func NewApplier(c client.Client) *Applier {
 }
 
 // Apply writes desired unless observed (the object as read from the cache, nil when
-// absent) is known to be in the state desired was last applied as. It reports
-// whether it wrote.
-func (a *Applier) Apply(ctx context.Context, desired, observed *unstructured.Unstructured) (bool, error) {
+// absent) is known to be in the state desired was last applied as. It returns the
+// object as the API server stored it when it wrote, nil when it did not.
+func (a *Applier) Apply(ctx context.Context, desired, observed *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	hash, err := digest(desired)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if observed != nil {
 		a.mu.Lock()
 		prev, ok := a.last[observed.GetUID()]
 		a.mu.Unlock()
 		if ok && prev.hash == hash && prev.version == versionOf(observed) {
-			return false, nil
+			return nil, nil
 		}
 	}
 	obj := desired.DeepCopy()
 	if err := a.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		return false, fmt.Errorf("cannot apply %s %s: %w", desired.GetKind(), desired.GetName(), err)
+		return nil, fmt.Errorf("cannot apply %s %s: %w", desired.GetKind(), desired.GetName(), err)
 	}
 	if obj.GetUID() != "" {
 		a.mu.Lock()
 		a.last[obj.GetUID()] = applied{hash: hash, version: versionOf(obj)}
 		a.mu.Unlock()
 	}
-	return true, nil
+	return obj, nil
 }
 
 // Forget drops what the Applier remembers of an object, after it was deleted.

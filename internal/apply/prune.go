@@ -12,10 +12,14 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 )
 
 // Owned lists the objects of the given kinds in namespace that carry the labels and
-// whose controller is owner.
+// were created by owner: controlled by it, or labelled with its UID (the children
+// that hold data carry no owner reference, so that the garbage collector never
+// deletes them).
 func Owned(ctx context.Context, c client.Reader, kinds []schema.GroupVersionKind, namespace string, labels map[string]string, owner types.UID) ([]*unstructured.Unstructured, error) {
 	all, err := Labelled(ctx, c, kinds, namespace, labels)
 	if err != nil {
@@ -23,7 +27,8 @@ func Owned(ctx context.Context, c client.Reader, kinds []schema.GroupVersionKind
 	}
 	var out []*unstructured.Unstructured
 	for _, item := range all {
-		if ref := metav1.GetControllerOfNoCopy(item); ref != nil && ref.UID == owner {
+		ref := metav1.GetControllerOfNoCopy(item)
+		if (ref != nil && ref.UID == owner) || (owner != "" && item.GetLabels()[dbaasv1.ClusterUIDLabel] == string(owner)) {
 			out = append(out, item)
 		}
 	}

@@ -74,6 +74,10 @@ type Options struct {
 	Concurrency int
 	// RetryInterval is how soon an unmet precondition is checked again. Default: 10s.
 	RetryInterval time.Duration
+	// KindPollInterval is how often the operator looks for the CRDs of child kinds
+	// it does not watch yet (a child operator installed after it started).
+	// Default: 30s.
+	KindPollInterval time.Duration
 }
 
 // Scheme returns the scheme of every typed object the operator uses.
@@ -140,6 +144,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	clusters := &controller.DatabaseClusterReconciler{
 		Resync:        resync,
 		Lookups:       watchedFromCache{cached: mgr.GetClient(), live: mgr.GetAPIReader(), watched: watched},
+		Live:          mgr.GetAPIReader(),
 		Concurrency:   o.Concurrency,
 		Client:        mgr.GetClient(),
 		Providers:     providers,
@@ -150,6 +155,9 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	}
 	if err := clusters.SetupWithManager(mgr, kinds); err != nil {
 		return nil, fmt.Errorf("cannot set up the DatabaseCluster controller: %w", err)
+	}
+	if err := mgr.Add(&kindPoller{kinds: kinds, watch: clusters.WatchKinds, interval: o.KindPollInterval}); err != nil {
+		return nil, err
 	}
 	ops := &controller.OpsRequestReconciler{
 		Client:      mgr.GetClient(),
@@ -199,6 +207,9 @@ func (o *Options) defaults() {
 	}
 	if o.RetryInterval == 0 {
 		o.RetryInterval = 10 * time.Second
+	}
+	if o.KindPollInterval == 0 {
+		o.KindPollInterval = 30 * time.Second
 	}
 	if o.MetricsAddr == "" {
 		o.MetricsAddr = "0"

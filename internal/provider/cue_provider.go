@@ -25,11 +25,10 @@ func (p *cueProvider) Operations() OperationsHandler { return cueOperations{engi
 // PreReconcileHook fetches what the engine's `requires` names and evaluates its
 // preconditions with those objects in input.context.lookups.
 func (p *cueProvider) PreReconcileHook(ctx context.Context, c client.Reader, cluster *dbaasv1.DatabaseCluster) (*Prepared, error) {
-	in, err := ClusterInput(cluster)
+	prepared, err := Prepare(cluster)
 	if err != nil {
 		return nil, err
 	}
-	prepared := &Prepared{Cluster: cluster, Input: render.Input{Cluster: in}}
 	refs, err := p.engine.Requires(prepared.Input)
 	if err != nil {
 		return nil, err
@@ -47,7 +46,7 @@ func (p *cueProvider) PreReconcileHook(ctx context.Context, c client.Reader, clu
 		case apierrors.IsNotFound(err):
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("cannot read %s %s that engine %s requires: %w", ref.Kind, ref.Name, p.Name(), err)
+			return nil, &ReadError{Err: fmt.Errorf("cannot read %s %s that engine %s requires: %w", ref.Kind, ref.Name, p.Name(), err)}
 		}
 		lookups[key] = observedInput(u)
 	}
@@ -73,11 +72,12 @@ func (p *cueProvider) GetApplier(prepared *Prepared) (Applier, error) {
 	return &cueApplier{session: s}, nil
 }
 
-// Status evaluates the engine's status mapping over the children, keyed as rendered.
+// Status evaluates the engine's status mapping over the children, keyed as rendered,
+// and which of the one-shot children finished.
 func (p *cueProvider) Status(prepared *Prepared, observed []*unstructured.Unstructured) (*Status, error) {
 	byKey := map[string]map[string]any{}
 	for _, u := range observed {
-		if key := keyOf(u); key != "" {
+		if key := KeyOf(u); key != "" {
 			byKey[key] = observedInput(u)
 		}
 	}
@@ -85,37 +85,12 @@ func (p *cueProvider) Status(prepared *Prepared, observed []*unstructured.Unstru
 	if err != nil {
 		return nil, err
 	}
-	return decodeStatus(result)
-}
-
-// Cleanup deletes every child, except that under deletionPolicy Retain the children
-// the engine lists in cleanup.retain are orphaned: the owner reference is removed so
-// they and their data outlive the cluster.
-func (p *cueProvider) Cleanup(ctx context.Context, c client.Client, prepared *Prepared, observed []*unstructured.Unstructured) (int, error) {
-	retain := map[string]bool{}
-	if prepared.Cluster.Spec.DeletionPolicy == dbaasv1.DeletionPolicyRetain {
-		keys, err := p.engine.Retained(prepared.Input)
-		if err != nil {
-			return len(observed), err
-		}
-		for _, k := range keys {
-			retain[k] = true
-		}
+	status, err := decodeStatus(result)
+	if err != nil {
+		return nil, err
 	}
-	remaining := 0
-	for _, u := range observed {
-		if retain[keyOf(u)] {
-			if err := orphan(ctx, c, prepared.Cluster, u); err != nil {
-				return len(observed), err
-			}
-			continue
-		}
-		if u.GetDeletionTimestamp() == nil {
-			if err := c.Delete(ctx, u); err != nil && !apierrors.IsNotFound(err) {
-				return len(observed), fmt.Errorf("cannot delete %s %s: %w", u.GetKind(), u.GetName(), err)
-			}
-		}
-		remaining++
+	if status.FinishedOneShots, err = p.engine.FinishedOneShots(prepared.Input, byKey); err != nil {
+		return nil, err
 	}
-	return remaining, nil
+	return status, nil
 }

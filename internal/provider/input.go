@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/render"
 )
 
 // ClusterInput is the cluster as an engine sees it: identity, labels, annotations
@@ -32,11 +33,29 @@ func ClusterInput(cluster *dbaasv1.DatabaseCluster) (map[string]any, error) {
 	}, nil
 }
 
-// userAnnotations drops annotations tools write for themselves.
+// Prepare returns the engine input of a cluster without lookups: its identity,
+// spec and the one-shot children recorded in its status.
+func Prepare(cluster *dbaasv1.DatabaseCluster) (*Prepared, error) {
+	in, err := ClusterInput(cluster)
+	if err != nil {
+		return nil, err
+	}
+	prepared := &Prepared{Cluster: cluster, Input: render.Input{Cluster: in}}
+	for _, o := range cluster.Status.OneShots {
+		if prepared.Input.Context.OneShots == nil {
+			prepared.Input.Context.OneShots = map[string]string{}
+		}
+		prepared.Input.Context.OneShots[o.Key] = string(o.Phase)
+	}
+	return prepared, nil
+}
+
+// userAnnotations drops annotations tools write for themselves, and the operator's
+// own acknowledgements, which are no input of the render.
 func userAnnotations(in map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range in {
-		if k == "kubectl.kubernetes.io/last-applied-configuration" {
+		if k == "kubectl.kubernetes.io/last-applied-configuration" || k == dbaasv1.RecreateDeletedAnnotation {
 			continue
 		}
 		out[k] = v
@@ -75,7 +94,7 @@ func toMap(v any) (map[string]any, error) {
 	return m, nil
 }
 
-// keyOf returns the engine key of a child, from the annotation the controller set.
-func keyOf(u *unstructured.Unstructured) string {
+// KeyOf returns the engine key of a child, from the annotation the controller set.
+func KeyOf(u *unstructured.Unstructured) string {
 	return strings.TrimSpace(u.GetAnnotations()[dbaasv1.KeyAnnotation])
 }

@@ -45,7 +45,7 @@ func (o cueOperations) Evaluate(cluster *dbaasv1.DatabaseCluster, ops *dbaasv1.O
 		Lookups:  map[string]map[string]any{},
 	}
 	for _, u := range observed {
-		if key := keyOf(u); key != "" {
+		if key := KeyOf(u); key != "" {
 			opsIn.Observed[key] = observedInput(u)
 		}
 	}

@@ -29,9 +29,6 @@ type Provider interface {
 	GetApplier(p *Prepared) (Applier, error)
 	// Status maps the observed children onto the cluster's status.
 	Status(p *Prepared, observed []*unstructured.Unstructured) (*Status, error)
-	// Cleanup deletes or orphans the children when the cluster is deleted, as
-	// spec.deletionPolicy says. It returns how many children are still there.
-	Cleanup(ctx context.Context, c client.Client, p *Prepared, observed []*unstructured.Unstructured) (int, error)
 	// Operations returns the engine's day-2 operations.
 	Operations() OperationsHandler
 }
@@ -75,7 +72,16 @@ type Status struct {
 	// Conditions are the engine's Ready, Progressing and Degraded conditions, without
 	// times; the controller stamps them.
 	Conditions []metav1.Condition
+	// FinishedOneShots are the keys of the one-shot children that finished.
+	FinishedOneShots []string
 }
+
+// ReadError is a failure to read what an engine requires: transient, so the
+// controller retries it with backoff instead of reporting a render failure.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
 
 // Kinds returns the child kinds of an engine.
 func Kinds(p Provider) []schema.GroupVersionKind { return p.Engine().Kinds }

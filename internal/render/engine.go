@@ -51,6 +51,13 @@ type Engine struct {
 	Operations []string
 	// Unqueued are the operation types that do not wait in the cluster's queue.
 	Unqueued map[string]bool
+	// DataBearing are the keys of the children that hold data (see the contract).
+	DataBearing []string
+	// RetainedKeys are the keys kept besides the data-bearing ones under deletionPolicy
+	// Retain (cleanup.retain).
+	RetainedKeys []string
+	// OneShots are the keys of the children that run once.
+	OneShots []string
 
 	instances *pool
 	memo      *memo
@@ -61,6 +68,19 @@ type Engine struct {
 // HasVersion reports whether v is in the catalog.
 func (e *Engine) HasVersion(v string) bool {
 	return slices.ContainsFunc(e.Versions, func(c Version) bool { return c.Name == v })
+}
+
+// IsDataBearing reports whether the child of key holds data.
+func (e *Engine) IsDataBearing(key string) bool { return slices.Contains(e.DataBearing, key) }
+
+// IsOneShot reports whether the child of key runs once.
+func (e *Engine) IsOneShot(key string) bool { return slices.Contains(e.OneShots, key) }
+
+// Ownerless reports whether the child of key is created without an owner
+// reference, so that the garbage collector never deletes it: the data-bearing
+// children and the ones kept with them under deletionPolicy Retain.
+func (e *Engine) Ownerless(key string) bool {
+	return e.IsDataBearing(key) || slices.Contains(e.RetainedKeys, key)
 }
 
 // VersionNames lists the catalog's versions.

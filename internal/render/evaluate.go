@@ -127,15 +127,37 @@ func unmarshalField(data []byte, out any) error {
 	return json.Unmarshal(data, out)
 }
 
-// Retained returns the keys of the objects kept under deletionPolicy Retain.
-func (e *Engine) Retained(in Input) ([]string, error) {
-	var keys []string
-	err := e.decode(in, "cleanup.retain", &keys)
-	return keys, err
-}
-
 // Status maps the observed children, by key, onto the engine's status.result.
 func (e *Engine) Status(in Input, observed map[string]map[string]any) (map[string]any, error) {
+	ev, err := e.status(in, observed)
+	if err != nil {
+		return nil, err
+	}
+	return ev.result, nil
+}
+
+// FinishedOneShots returns the keys of the one-shot children whose done predicate
+// holds over the observed children, sorted. It shares Status's evaluation.
+func (e *Engine) FinishedOneShots(in Input, observed map[string]map[string]any) ([]string, error) {
+	if len(e.OneShots) == 0 {
+		return nil, nil
+	}
+	ev, err := e.status(in, observed)
+	if err != nil {
+		return nil, err
+	}
+	return ev.finished, nil
+}
+
+// statusEvaluation is what one evaluation of the status mapping yields.
+type statusEvaluation struct {
+	result   map[string]any
+	finished []string
+}
+
+// status evaluates the status mapping and the one-shots' done predicates for the
+// input and the observed children, memoized.
+func (e *Engine) status(in Input, observed map[string]map[string]any) (*statusEvaluation, error) {
 	b, err := in.encode()
 	if err != nil {
 		return nil, err
@@ -146,7 +168,7 @@ func (e *Engine) Status(in Input, observed map[string]map[string]any) (map[strin
 	}
 	key := memoKey("status", obs, b)
 	if r, ok := e.memo.Get(key); ok {
-		return r.(map[string]any), nil
+		return r.(*statusEvaluation), nil
 	}
 	inst := e.instances.acquire()
 	defer e.instances.release(inst)
@@ -155,37 +177,21 @@ func (e *Engine) Status(in Input, observed map[string]map[string]any) (map[strin
 		return nil, err
 	}
 	v = v.FillPath(observedPath, inst.ctx.CompileBytes(obs))
-	var result map[string]any
-	if err := v.LookupPath(resultPath).Decode(&result); err != nil {
+	ev := &statusEvaluation{}
+	if err := v.LookupPath(resultPath).Decode(&ev.result); err != nil {
 		return nil, fmt.Errorf("engine %s: cannot map the status: %s", e.Name, describe(err))
 	}
-	e.memo.Add(key, result)
-	return result, nil
-}
-
-// decode evaluates one optional field of the engine for the input; an absent field
-// leaves out untouched. The field's JSON (nil when absent) is memoized like renders.
-func (e *Engine) decode(in Input, field string, out any) error {
-	b, err := in.encode()
-	if err != nil {
-		return err
+	for _, k := range e.OneShots {
+		done, err := v.LookupPath(oneShotPath.Append(cue.Str(k), cue.Str("done"))).Bool()
+		if err != nil {
+			return nil, fmt.Errorf("engine %s: cannot evaluate oneShot.%s.done: %s", e.Name, k, describe(err))
+		}
+		if done {
+			ev.finished = append(ev.finished, k)
+		}
 	}
-	key := memoKey("field\x00"+field, b)
-	if r, ok := e.memo.Get(key); ok {
-		return unmarshalField(r.([]byte), out)
-	}
-	inst := e.instances.acquire()
-	defer e.instances.release(inst)
-	v, err := e.fill(inst, b)
-	if err != nil {
-		return err
-	}
-	data, err := e.fieldJSON(v, field)
-	if err != nil {
-		return err
-	}
-	e.memo.Add(key, data)
-	return unmarshalField(data, out)
+	e.memo.Add(key, ev)
+	return ev, nil
 }
 
 // fieldJSON returns the JSON of one field of a filled engine, or nil when the field

@@ -22,6 +22,9 @@ type Context struct {
 	// Lookups are the objects the engine's `requires` named, by key; a missing object
 	// has no entry. Secret values are blanked: engines see the keys, never the data.
 	Lookups map[string]map[string]any `json:"lookups"`
+	// OneShots are the one-shot children recorded in the cluster's status, by key:
+	// "Created" or "Completed".
+	OneShots map[string]string `json:"oneShots,omitempty"`
 }
 
 var (
@@ -30,6 +33,7 @@ var (
 	observedPath = cue.ParsePath("status.observed")
 	resultPath   = cue.ParsePath("status.result")
 	resolvedPath = cue.ParsePath("resolved")
+	oneShotPath  = cue.ParsePath("oneShot")
 )
 
 // encode turns the input into JSON once: the JSON is both the memo key and what is

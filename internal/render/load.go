@@ -165,6 +165,25 @@ func (e *Engine) readHeader(value cue.Value) error {
 		}
 		e.Kinds = append(e.Kinds, gv.WithKind(k.Kind))
 	}
+	// dataBearing, cleanup.retain and the keys of oneShot are read once here: they
+	// must not depend on the input.
+	for field, out := range map[string]*[]string{"dataBearing": &e.DataBearing, "cleanup.retain": &e.RetainedKeys} {
+		if v := value.LookupPath(cue.ParsePath(field)); v.Exists() {
+			if err := v.Decode(out); err != nil {
+				return fmt.Errorf("cannot read %s: %s", field, describe(err))
+			}
+		}
+	}
+	if shots := value.LookupPath(cue.ParsePath("oneShot")); shots.Exists() {
+		it, err := shots.Fields()
+		if err != nil {
+			return fmt.Errorf("cannot read oneShot: %s", describe(err))
+		}
+		for it.Next() {
+			e.OneShots = append(e.OneShots, it.Selector().Unquoted())
+		}
+		sort.Strings(e.OneShots)
+	}
 	ops := value.LookupPath(cue.ParsePath("operations"))
 	if ops.Exists() {
 		it, err := ops.Fields()
