@@ -100,6 +100,7 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"restart-operator": cmdRestartOperator,
 	"policies-copy":    cmdPoliciesCopy,
 	"metric":           cmdMetric,
+	"kstatus":          cmdKstatus,
 }
 
 // cmdKubectl runs the real kubectl in the script's namespace:
