@@ -26,6 +26,7 @@ func (p *operatorProcess) start(o operator.Options) error {
 	defer p.mu.Unlock()
 	o.Webhooks = true
 	o.RestartableInProcess = true
+	o.Namespace = operatorNamespace
 	o.WebhookHost = env.cluster.WebhookHost
 	o.WebhookPort = env.cluster.WebhookPort
 	o.WebhookCertDir = env.cluster.WebhookCertDir
@@ -62,6 +63,10 @@ func (p *operatorProcess) restart(o operator.Options) error {
 	}
 	return nil
 }
+
+// operatorNamespace is the operator's own namespace, where it keeps the last good
+// overrides.
+const operatorNamespace = "dbaas-system"
 
 // operatorLogPath is the file the operator logs to: DBAAS_OPERATOR_LOG, or a
 // temporary file whose errors are printed when a test fails.

@@ -2,11 +2,14 @@ package testscripts
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"dbaas.io/operator/engines"
 	"dbaas.io/operator/policies"
 )
 
@@ -20,6 +23,39 @@ func cmdPoliciesCopy(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if err := os.CopyFS(ts.MkAbs(args[0]), policies.FS); err != nil {
 		ts.Fatalf("policies-copy: %v", err)
+	}
+}
+
+// cmdEnginesCopy copies an embedded engine package into a folder, as a platform team
+// starts an --engines-dir override:
+//
+//	engines-copy <dir> <engine>
+//
+// The engine's files land in <dir>/<engine>.
+func cmdEnginesCopy(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: engines-copy <dir> <engine>")
+	}
+	sub, err := fs.Sub(engines.FS(), args[1])
+	if err != nil {
+		ts.Fatalf("engines-copy: %v", err)
+	}
+	dir := filepath.Join(ts.MkAbs(args[0]), args[1])
+	files, err := fs.Glob(sub, "*.cue")
+	if err != nil || len(files) == 0 {
+		ts.Fatalf("engines-copy: engine %s has no files (%v)", args[1], err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		ts.Fatalf("engines-copy: %v", err)
+	}
+	for _, f := range files {
+		b, err := fs.ReadFile(sub, f)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, f), b, 0o644)
+		}
+		if err != nil {
+			ts.Fatalf("engines-copy: %v", err)
+		}
 	}
 }
 

@@ -54,6 +54,11 @@ func TestExclusiveScripts(t *testing.T) {
 		if err := env.operator.restart(operator.Options{}); err != nil {
 			t.Fatal(err)
 		}
+		// The next scenario starts with no last good overrides kept.
+		if err := env.client.DeleteAllOf(context.Background(), &corev1.ConfigMap{}, client.InNamespace(operatorNamespace),
+			client.MatchingLabels{"dbaas.io/last-good": "true"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -99,6 +104,7 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 
 	"restart-operator": cmdRestartOperator,
 	"policies-copy":    cmdPoliciesCopy,
+	"engines-copy":     cmdEnginesCopy,
 	"metric":           cmdMetric,
 	"kstatus":          cmdKstatus,
 }

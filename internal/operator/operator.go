@@ -29,6 +29,7 @@ import (
 	"dbaas.io/operator/engines"
 	"dbaas.io/operator/internal/apply"
 	"dbaas.io/operator/internal/certs"
+	"dbaas.io/operator/internal/lastgood"
 	"dbaas.io/operator/internal/policy"
 	"dbaas.io/operator/internal/provider"
 	"dbaas.io/operator/internal/render"
@@ -99,7 +100,15 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	registry, err := render.NewRegistry(engines.FS(), o.EnginesDir)
+	lastGood, err := lastGoodStore(cfg, scheme, o)
+	if err != nil {
+		return nil, err
+	}
+	var engineStores []render.LastGood
+	if lastGood != nil {
+		engineStores = append(engineStores, lastGood)
+	}
+	registry, err := render.NewRegistry(engines.FS(), o.EnginesDir, engineStores...)
 	if registry == nil {
 		return nil, fmt.Errorf("cannot load the embedded engines: %w", err)
 	}
@@ -131,7 +140,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		return nil, fmt.Errorf("cannot create the manager: %w", err)
 	}
 	providers := &provider.Factory{Registry: registry}
-	gate, err := policyGate(mgr, o)
+	gate, err := policyGate(mgr, o, lastGood)
 	if err != nil {
 		return nil, err
 	}
@@ -181,8 +190,13 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 			return nil, fmt.Errorf("cannot set up the OpsRequest webhook: %w", err)
 		}
 	}
+	if o.EnginesDir != "" {
+		if err := mgr.Add(&engineReloader{registry: registry, interval: o.ReloadInterval}); err != nil {
+			return nil, err
+		}
+	}
 	if o.EnginesDir != "" || o.PoliciesDir != "" {
-		w := &overrideWatcher{client: mgr.GetClient(), registry: registry, gate: gate, interval: o.ReloadInterval, out: resync}
+		w := &resyncer{client: mgr.GetClient(), registry: registry, gate: gate, interval: o.ReloadInterval, out: resync}
 		if err := mgr.Add(w); err != nil {
 			return nil, err
 		}
@@ -221,7 +235,7 @@ func (o *Options) defaults() {
 
 // policyGate loads the embedded policies, or the --policies-dir folder with a reloader
 // that keeps the last good set serving when a change does not compile.
-func policyGate(mgr manager.Manager, o Options) (*policy.Gate, error) {
+func policyGate(mgr manager.Manager, o Options, lastGood lastgood.Store) (*policy.Gate, error) {
 	gate := &policy.Gate{Namespaces: policy.ClientNamespaces{Client: cacheThenLive{cached: mgr.GetClient(), live: mgr.GetAPIReader()}}}
 	if o.PoliciesDir == "" {
 		set, err := policy.Load(policies.FS)
@@ -233,19 +247,37 @@ func policyGate(mgr manager.Manager, o Options) (*policy.Gate, error) {
 	}
 	log := ctrl.Log.WithName("policies")
 	recorder := mgr.GetEventRecorder("dbaas-operator")
+	opts := []policy.Option{policy.WithPollInterval(o.ReloadInterval)}
+	if lastGood != nil {
+		opts = append(opts, policy.WithLastGood(lastGood))
+	}
 	reloader, err := policy.NewReloader(o.PoliciesDir, log, func(err error) {
 		if pod := operatorPod(o); pod != nil {
-			recorder.Eventf(pod, nil, corev1.EventTypeWarning, "PolicyReloadFailed", "Reload", "%s: the last good policies keep serving", err)
+			recorder.Eventf(pod, nil, corev1.EventTypeWarning, "PolicyReloadFailed", "Reload", "%s", err)
 		}
-	}, policy.WithPollInterval(o.ReloadInterval))
+	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot load the policies of %s: %w", o.PoliciesDir, err)
 	}
 	if err := mgr.Add(reloader); err != nil {
 		return nil, err
 	}
-	gate.Current = reloader.Current
+	gate.Current, gate.Problem = reloader.Current, reloader.Problem
 	return gate, nil
+}
+
+// lastGoodStore keeps the last good engine and policy overrides in ConfigMaps of the
+// operator's namespace, so that they survive a restart; none without a namespace (a
+// local control plane) or without overrides.
+func lastGoodStore(cfg *rest.Config, scheme *runtime.Scheme, o Options) (lastgood.Store, error) {
+	if o.Namespace == "" || (o.EnginesDir == "" && o.PoliciesDir == "") {
+		return nil, nil
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the client of the last good overrides: %w", err)
+	}
+	return lastgood.ConfigMaps{Client: c, Namespace: o.Namespace}, nil
 }
 
 // operatorPod is the operator's own Pod, which Events about the operator are about;

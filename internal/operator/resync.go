@@ -13,13 +13,39 @@ import (
 	"dbaas.io/operator/internal/render"
 )
 
-// overrideWatcher follows the --engines-dir and --policies-dir overrides: every
-// interval it reloads the engine folder (the policy reloader reloads its own), and
-// when the engines or policies in service changed it reconciles every
-// DatabaseCluster again, so a tightened policy or a new engine version reaches
-// existing clusters without waiting for an edit of each. A broken engine override is
-// logged and counted; its last good version keeps serving.
-type overrideWatcher struct {
+// engineReloader reloads the --engines-dir folder every interval, on every replica:
+// each one serves webhooks, which must judge with the engines in service. A broken
+// engine override is logged and counted; its last good version keeps serving.
+type engineReloader struct {
+	registry *render.Registry
+	interval time.Duration
+}
+
+func (e *engineReloader) Start(ctx context.Context) error {
+	log := ctrl.Log.WithName("overrides")
+	t := time.NewTicker(e.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if err := e.registry.Reload(); err != nil {
+			engineReloadErrors.Inc()
+			log.Error(err, "an engine override failed to load; the last good version serves")
+		}
+	}
+}
+
+// NeedLeaderElection is false: every replica reloads.
+func (e *engineReloader) NeedLeaderElection() bool { return false }
+
+// resyncer reconciles every DatabaseCluster again when the engines or policies in
+// service changed, so that a tightened policy or a new engine version reaches
+// existing clusters without waiting for an edit of each. It runs on the leader,
+// where the controllers run.
+type resyncer struct {
 	client   client.Client
 	registry *render.Registry
 	gate     *policy.Gate
@@ -28,15 +54,18 @@ type overrideWatcher struct {
 }
 
 // fingerprint identifies the engines and policies in service.
-func (w *overrideWatcher) fingerprint() string {
-	f := w.gate.Current().Digest()
+func (w *resyncer) fingerprint() string {
+	f := "no policies"
+	if set := w.gate.Current(); set != nil {
+		f = set.Digest()
+	}
 	for _, e := range w.registry.Engines() {
 		f += "," + e.Digest
 	}
 	return f
 }
 
-func (w *overrideWatcher) Start(ctx context.Context) error {
+func (w *resyncer) Start(ctx context.Context) error {
 	log := ctrl.Log.WithName("overrides")
 	last := w.fingerprint()
 	t := time.NewTicker(w.interval)
@@ -47,20 +76,16 @@ func (w *overrideWatcher) Start(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		if err := w.registry.Reload(); err != nil {
-			engineReloadErrors.Inc()
-			log.Error(err, "an engine override failed to load; the last good version serves")
-		}
 		now := w.fingerprint()
 		if now == last {
 			continue
 		}
-		last = now
 		var clusters dbaasv1.DatabaseClusterList
 		if err := w.client.List(ctx, &clusters); err != nil {
-			log.Error(err, "cannot list clusters to reconcile after a change of engines or policies")
+			log.Error(err, "cannot list clusters to reconcile after a change of engines or policies; trying again")
 			continue
 		}
+		last = now
 		for i := range clusters.Items {
 			select {
 			case w.out <- event.GenericEvent{Object: &clusters.Items[i]}:

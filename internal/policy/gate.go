@@ -17,8 +17,11 @@ import (
 // object, its engine, its namespace's labels) and evaluates the current policy set.
 type Gate struct {
 	// Current returns the policy set to evaluate: the embedded one, or the last good
-	// one of a reloaded folder.
+	// one of a reloaded folder; nil when no policies load (see Problem).
 	Current func() *Set
+	// Problem says why Current is nil; every decision is then a denial with that
+	// reason. May be nil.
+	Problem func() error
 	// Namespaces reads the labels of namespaces (their tier).
 	Namespaces NamespaceReader
 }
@@ -66,7 +69,11 @@ func (g *Gate) Cluster(ctx context.Context, cluster *dbaasv1.DatabaseCluster, en
 	for i, r := range rendered {
 		objects[i] = r
 	}
-	return g.Current().EvalCluster(ctx, ClusterInput{
+	set := g.Current()
+	if set == nil {
+		return g.unavailable(), nil
+	}
+	return set.EvalCluster(ctx, ClusterInput{
 		Cluster:   obj,
 		Engine:    Engine{Name: engine.Name, Versions: engine.VersionNames()},
 		Rendered:  objects,
@@ -88,12 +95,30 @@ func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv
 	if err != nil {
 		return Decision{}, err
 	}
-	return g.Current().EvalOps(ctx, OpsInput{
+	set := g.Current()
+	if set == nil {
+		return g.unavailable(), nil
+	}
+	return set.EvalOps(ctx, OpsInput{
 		Ops:       opsObj,
 		Cluster:   clusterObj,
 		Engine:    Engine{Name: engine.Name, Versions: engine.VersionNames(), Operations: engine.Operations},
 		Namespace: ns,
 	})
+}
+
+// ReasonPoliciesUnavailable is the reason of every decision while no policies load.
+const ReasonPoliciesUnavailable = "PoliciesUnavailable"
+
+// unavailable is the decision while no policies load: a denial that says why.
+func (g *Gate) unavailable() Decision {
+	msg := "no policies are loaded"
+	if g.Problem != nil {
+		if err := g.Problem(); err != nil {
+			msg = err.Error()
+		}
+	}
+	return Decision{Violations: []Violation{{Reason: ReasonPoliciesUnavailable, Message: msg}}}
 }
 
 // toMap converts an API object to the map the evaluation reads, without the fields

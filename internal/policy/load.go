@@ -4,6 +4,7 @@
 package policy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -45,7 +46,19 @@ type options struct {
 	timeout   time.Duration // per evaluation
 	interval  time.Duration // between polls of a Reloader
 	cacheSize int           // decisions remembered per gate; 0 disables
+	lastGood  LastGood      // keeps the last generation of a Reloader that loaded
 }
+
+// LastGood keeps the files of the last policies that loaded, so that a restart with
+// a broken override serves them.
+type LastGood interface {
+	Load(ctx context.Context, name string) (files map[string][]byte, ok bool, err error)
+	Save(ctx context.Context, name string, files map[string][]byte) error
+}
+
+// WithLastGood keeps a Reloader's last generation that loaded in store, and serves
+// it when the directory does not load at start.
+func WithLastGood(store LastGood) Option { return func(o *options) { o.lastGood = store } }
 
 // WithTimeout bounds each evaluation (default DefaultTimeout).
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }

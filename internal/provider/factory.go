@@ -16,6 +16,9 @@ type Factory struct {
 // that exist.
 func (f *Factory) Get(name string) (Provider, error) {
 	e, ok := f.Registry.Get(name)
+	if !ok && f.Registry.Problem(name) != nil {
+		return nil, f.Registry.Problem(name)
+	}
 	if !ok {
 		return nil, fmt.Errorf("engine %q is not loaded; loaded engines: %s", name, strings.Join(f.Registry.Names(), ", "))
 	}
