@@ -36,8 +36,8 @@ type Registry struct {
 	mu       sync.Mutex // serialises loads
 	compiled map[string]*Engine
 	// saved is the digest last saved to lastGood, by override folder.
-	saved map[string]string
-	current  atomic.Pointer[map[string]*Engine]
+	saved   map[string]string
+	current atomic.Pointer[map[string]*Engine]
 	// problems are the override folders that do not load and have no version to
 	// serve, by folder name.
 	problems atomic.Pointer[map[string]error]
