@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"dbaas.io/operator/internal/operator"
 )
@@ -27,6 +28,9 @@ func (p *operatorProcess) start(o operator.Options) error {
 	o.Webhooks = true
 	o.RestartableInProcess = true
 	o.Namespace = operatorNamespace
+	if o.KindPollInterval == 0 {
+		o.KindPollInterval = time.Second
+	}
 	o.WebhookHost = env.cluster.WebhookHost
 	o.WebhookPort = env.cluster.WebhookPort
 	o.WebhookCertDir = env.cluster.WebhookCertDir
