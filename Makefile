@@ -3,7 +3,8 @@
 
 # Tools and binaries live in bin/ (git-ignored).
 LOCALBIN ?= $(CURDIR)/bin
-# K8S_BIN holds etcd, kube-apiserver and kubectl for tests and `make dev`.
+# K8S_BIN holds etcd, kube-apiserver, kube-controller-manager and kubectl for tests and
+# `make dev`.
 K8S_BIN ?= $(LOCALBIN)/k8s
 
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
@@ -107,9 +108,10 @@ build: ## Build bin/dbaas-operator and bin/dbaasctl.
 
 ##@ Tools
 
-# k8s-bin builds etcd from tools/etcd and kube-apiserver and kubectl from tools/, each
-# when missing or older than its module's go.mod. KUBE_VERSION stamps the version
-# that kube-apiserver and kubectl report.
+# k8s-bin builds etcd from tools/etcd and kube-apiserver, kube-controller-manager and
+# kubectl from tools/, each when missing or older than its module's go.mod or go.sum.
+# KUBE_VERSION stamps the version that the Kubernetes binaries report.
+KUBE_CMDS = kube-apiserver kube-controller-manager kubectl
 KUBE_VERSION = $(shell cd tools && go list -m -f '{{.Version}}' k8s.io/kubernetes)
 KUBE_LDFLAGS = $(foreach pkg,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
 	-X $(pkg).gitVersion=$(KUBE_VERSION) \
@@ -118,20 +120,23 @@ KUBE_LDFLAGS = $(foreach pkg,k8s.io/component-base/version k8s.io/client-go/pkg/
 	-X $(pkg).gitTreeState=clean)
 
 .PHONY: k8s-bin
-k8s-bin: ## Build etcd, kube-apiserver and kubectl into bin/k8s from the Go modules in tools/ (when missing or stale).
+k8s-bin: ## Build etcd, kube-apiserver, kube-controller-manager and kubectl into bin/k8s from the Go modules in tools/ (when missing or stale).
 	@stale() { local bin=$$1; shift; [[ ! -x $$bin ]] && return 0; for f in "$$@"; do [[ $$f -nt $$bin ]] && return 0; done; return 1; }; \
-	build_kube=false; build_etcd=false; \
-	if stale $(K8S_BIN)/kube-apiserver tools/go.mod tools/go.sum || stale $(K8S_BIN)/kubectl tools/go.mod tools/go.sum; then build_kube=true; fi; \
+	build_etcd=false; kube_cmds=(); \
 	if stale $(K8S_BIN)/etcd tools/etcd/go.mod tools/etcd/go.sum; then build_etcd=true; fi; \
-	if $$build_kube || $$build_etcd; then \
-		echo "building kube-apiserver, etcd and kubectl from Go modules (first build takes ~6-10 minutes on 2 cores)…"; \
+	for cmd in $(KUBE_CMDS); do \
+		if stale $(K8S_BIN)/$$cmd tools/go.mod tools/go.sum; then kube_cmds+=($$cmd); fi; \
+	done; \
+	names=("$${kube_cmds[@]}"); if $$build_etcd; then names=(etcd "$${names[@]}"); fi; \
+	if (( $${#names[@]} )); then \
+		echo "building $${names[*]} from Go modules (a first build of all takes ~10 minutes on 2 cores)…"; \
 		mkdir -p $(K8S_BIN); \
 	fi; \
 	if $$build_etcd; then \
 		(cd tools/etcd && go build -o $(K8S_BIN)/etcd go.etcd.io/etcd/server/v3); \
 	fi; \
-	if $$build_kube; then \
-		(cd tools && go build -ldflags "$(KUBE_LDFLAGS)" -o $(K8S_BIN)/ k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl); \
+	if (( $${#kube_cmds[@]} )); then \
+		(cd tools && go build -ldflags "$(KUBE_LDFLAGS)" -o $(K8S_BIN)/ $${kube_cmds[@]/#/k8s.io/kubernetes/cmd/}); \
 	fi
 
 .PHONY: controller-gen

@@ -1,7 +1,8 @@
 // Package testscripts runs the end-to-end scenarios in *.txtar against a real control
-// plane: kube-apiserver and etcd built from Go modules, our CRDs and the child
-// operators' real CRDs, the operator with its webhooks, and the real kubectl. Only
-// the child operators' behaviour is simulated, by the `simulate` command.
+// plane: kube-apiserver, etcd and kube-controller-manager (garbage collector and
+// namespace controllers) built from Go modules, our CRDs and the child operators'
+// real CRDs, the operator with its webhooks, and the real kubectl. Only the child
+// operators' behaviour is simulated, by the `simulate` command.
 package testscripts
 
 import (
@@ -39,7 +40,7 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	ctrl.SetLogger(zap.New(zap.WriteTo(operatorLog()), zap.UseDevMode(true)))
 	ctx := context.Background()
-	cluster, err := devcluster.Start(ctx, devcluster.Options{Webhooks: true})
+	cluster, err := devcluster.Start(ctx, devcluster.Options{Webhooks: true, ControllerManager: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cannot start the control plane:", err)
 		return 1

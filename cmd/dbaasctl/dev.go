@@ -21,10 +21,12 @@ import (
 	"dbaas.io/operator/internal/simulate"
 )
 
-// runDev starts a local control plane (etcd and kube-apiserver built from Go
-// modules), installs our CRDs and the child CRDs, and runs the operator with its
-// webhooks until interrupted. With --simulate it also plays the child operators.
-func runDev(args []string, stdout, stderr io.Writer) error {
+// runDev starts a local control plane (etcd, kube-apiserver and
+// kube-controller-manager built from Go modules, the latter with the garbage collector
+// and namespace controllers so that deletion behaves as in a real cluster), installs
+// our CRDs and the child CRDs, and runs the operator with its webhooks until
+// interrupted. With --simulate it also plays the child operators.
+func runDev(args []string, stdout, stderr io.Writer) (retErr error) {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	kubeconfig := fs.String("kubeconfig", "bin/dev/kubeconfig", "where to write the kubeconfig of the local control plane")
@@ -42,12 +44,17 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	fmt.Fprintln(stdout, "starting etcd and kube-apiserver, installing the CRDs…")
-	cluster, err := devcluster.Start(ctx, devcluster.Options{Webhooks: true, KubeconfigPath: *kubeconfig})
+	fmt.Fprintln(stdout, "starting etcd, kube-apiserver and kube-controller-manager, installing the CRDs…")
+	cluster, err := devcluster.Start(ctx, devcluster.Options{
+		Webhooks:                 true,
+		KubeconfigPath:           *kubeconfig,
+		ControllerManager:        true,
+		ControllerManagerLogPath: filepath.Join(filepath.Dir(*kubeconfig), "kube-controller-manager.log"),
+	})
 	if err != nil {
 		return err
 	}
-	defer cluster.Stop()
+	defer func() { retErr = errors.Join(retErr, cluster.Stop()) }()
 	o.Webhooks = true
 	o.WebhookHost, o.WebhookPort, o.WebhookCertDir = cluster.WebhookHost, cluster.WebhookPort, cluster.WebhookCertDir
 	o.MetricsAddr, o.ProbeAddr = ":8080", ":8081"
@@ -76,11 +83,12 @@ func runDev(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, `
 the operator is running (metrics on :8080, probes on :8081); press Ctrl-C to stop.
 kubeconfig: %[1]s
+kube-controller-manager log: %[3]s
 try:
   export KUBECONFIG=%[1]s
   %[2]s apply -f config/samples/dbaas_v1alpha1_databasecluster_minimal.yaml
   %[2]s get dbc -w
-`, cluster.KubeconfigPath, kubectl)
+`, cluster.KubeconfigPath, kubectl, cluster.ControllerManagerLogPath)
 	select {
 	case <-ctx.Done():
 		return nil

@@ -3,6 +3,8 @@
 // builds from Go modules into bin/k8s, installs this repository's CRDs and the child
 // operators' CRDs from the module cache, and can install the validating webhooks so
 // that a webhook server running in the same process receives the API server's calls.
+// It can also run kube-controller-manager with the garbage collector and namespace
+// controllers, so that deletion behaves as in a real cluster.
 package devcluster
 
 import (
@@ -20,16 +22,17 @@ import (
 )
 
 const (
-	// startTimeout bounds the start of etcd and of kube-apiserver, each. A cold start
-	// on a busy two-core machine takes far longer than envtest's default of 20s.
+	// startTimeout bounds the start of etcd, kube-apiserver and kube-controller-manager,
+	// each. A cold start on a busy two-core machine takes far longer than envtest's
+	// default of 20s.
 	startTimeout = 2 * time.Minute
 	// stopTimeout bounds the stop of each control plane process.
 	stopTimeout = time.Minute
 	// installTimeout bounds the wait for installed CRDs and webhooks to be served.
 	installTimeout = time.Minute
 
-	// assetsEnv names a directory holding kube-apiserver, etcd and kubectl; it
-	// overrides bin/k8s, as it does for envtest.
+	// assetsEnv names a directory holding kube-apiserver, etcd, kubectl and
+	// kube-controller-manager; it overrides bin/k8s, as it does for envtest.
 	assetsEnv = "KUBEBUILDER_ASSETS"
 )
 
@@ -49,6 +52,16 @@ type Options struct {
 	// owns the file and Stop leaves it. Default: a file in a temporary directory that
 	// Stop removes.
 	KubeconfigPath string
+
+	// ControllerManager runs kube-controller-manager with the garbage collector and
+	// namespace controllers once the API server is up: owners' deletion then reaches
+	// their dependents, and deleted namespaces are emptied and removed. Without it
+	// nothing acts on ownerReferences or namespace finalizers. Default: false.
+	ControllerManager bool
+	// ControllerManagerLogPath is where kube-controller-manager writes its output;
+	// the caller owns the file. Default: a file in a temporary directory that Stop
+	// removes.
+	ControllerManagerLogPath string
 }
 
 // Cluster is a running control plane.
@@ -68,13 +81,21 @@ type Cluster struct {
 	// installed webhook configurations trust.
 	WebhookCertDir string
 
+	// ControllerManagerLogPath is the log of kube-controller-manager, when
+	// Options.ControllerManager is set.
+	ControllerManagerLogPath string
+
+	// controllerManager is the running kube-controller-manager, or nil.
+	controllerManager *controllerManager
+
 	// tmpDir is removed by Stop; empty when Start created none.
 	tmpDir string
 }
 
 // Start starts etcd and kube-apiserver, installs the CRDs (and the webhooks when
-// asked), and writes a kubeconfig. Cancelling ctx aborts a start in progress; once
-// Start has returned, only Stop stops the control plane.
+// asked), writes a kubeconfig and starts kube-controller-manager when asked.
+// Cancelling ctx aborts a start in progress; once Start has returned, only Stop stops
+// the control plane.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	root := opts.RepoRoot
 	if root == "" {
@@ -86,6 +107,12 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	assets, err := assetsDir(root)
 	if err != nil {
 		return nil, err
+	}
+	controllerManagerPath := filepath.Join(assets, controllerManagerBinary)
+	if opts.ControllerManager {
+		if err := checkBinary(controllerManagerPath); err != nil {
+			return nil, err
+		}
 	}
 	children, err := childcrds.ResolveIn(ctx, root)
 	if err != nil {
@@ -136,6 +163,13 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	if err := c.writeKubeconfig(opts.KubeconfigPath); err != nil {
 		return nil, errors.Join(err, c.Stop())
+	}
+	if opts.ControllerManager {
+		cm, err := startControllerManager(ctx, controllerManagerPath, c.KubeconfigPath, opts.ControllerManagerLogPath)
+		if err != nil {
+			return nil, errors.Join(err, c.Stop())
+		}
+		c.controllerManager, c.ControllerManagerLogPath = cm, cm.logPath
 	}
 	return c, nil
 }
@@ -193,10 +227,17 @@ func (c *Cluster) writeKubeconfig(path string) error {
 	return nil
 }
 
-// Stop stops the control plane and removes its data, its certificates and the
-// kubeconfig that Start wrote into a temporary directory.
+// Stop stops kube-controller-manager and the control plane, and removes their data,
+// their certificates and the files that Start wrote into temporary directories.
 func (c *Cluster) Stop() error {
 	var errs []error
+	// The controller manager goes first, so that it does not outlive its API server.
+	if c.controllerManager != nil {
+		if err := c.controllerManager.stop(); err != nil {
+			errs = append(errs, err)
+		}
+		c.controllerManager = nil
+	}
 	if err := c.Env.Stop(); err != nil {
 		errs = append(errs, fmt.Errorf("cannot stop the control plane: %w", err))
 	}

@@ -28,8 +28,8 @@ func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
 
-// run starts the control plane, with the webhooks when config/webhook has any, runs
-// the tests and stops it.
+// run starts the control plane, with the webhooks when config/webhook has any and
+// with the controller manager, runs the tests and stops it.
 func run(m *testing.M) int {
 	root, err := childcrds.Root()
 	if err != nil {
@@ -39,7 +39,7 @@ func run(m *testing.M) int {
 	_, statErr := os.Stat(filepath.Join(root, "config", "webhook", "manifests.yaml"))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cluster, err = Start(ctx, Options{Webhooks: statErr == nil})
+	cluster, err = Start(ctx, Options{Webhooks: statErr == nil, ControllerManager: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
