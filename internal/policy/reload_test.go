@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/render"
 	"dbaas.io/operator/policies"
 )
 
@@ -124,14 +126,77 @@ func TestReloaderKeepsLastGoodOnError(t *testing.T) {
 	assertViolations(t, d, []Violation{{"spec", "Frozen", "changes are frozen"}})
 }
 
-func TestNewReloaderRefusesABrokenDirectory(t *testing.T) {
-	dir := copyPolicies(t)
-	if err := write(dir, "ops/ops.rego", "package dbaas.ops\n\nviolation contains 1 if {"); err != nil {
+// TestNewReloaderWithABrokenDirectory: a directory that does not load at start
+// serves its last good version when one is kept, and otherwise no policies: every
+// decision is then a denial that says why, and the directory loads once fixed.
+func TestNewReloaderWithABrokenDirectory(t *testing.T) {
+	good := copyPolicies(t)
+	store := &memoryStore{}
+	if _, err := NewReloader(good, logr.Discard(), nil, WithLastGood(store)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewReloader(dir, logr.Discard(), nil); err == nil || !strings.Contains(err.Error(), "ops/ops.rego") {
-		t.Fatalf("NewReloader error %v, want the syntax error of ops/ops.rego", err)
+	if len(store.files) == 0 {
+		t.Fatal("the policies that loaded were not kept")
 	}
+
+	broken := copyPolicies(t)
+	if err := write(broken, "ops/ops.rego", "package dbaas.ops\n\nviolation contains 1 if {"); err != nil {
+		t.Fatal(err)
+	}
+	var reported []error
+	r, err := NewReloader(broken, logr.Discard(), func(err error) { reported = append(reported, err) }, WithLastGood(store))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Current() == nil || r.Problem() != nil {
+		t.Fatalf("the last good policies do not serve (problem %v)", r.Problem())
+	}
+	if len(reported) != 1 || !strings.Contains(reported[0].Error(), "ops/ops.rego") {
+		t.Fatalf("reported %v, want the syntax error of ops/ops.rego", reported)
+	}
+
+	r, err = NewReloader(broken, logr.Discard(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Current() != nil || r.Problem() == nil || !strings.Contains(r.Problem().Error(), "ops/ops.rego") {
+		t.Fatalf("without a last good version: current %v, problem %v; want none and the syntax error", r.Current(), r.Problem())
+	}
+	gate := &Gate{Current: r.Current, Problem: r.Problem, Namespaces: StaticNamespaces{}}
+	d, err := gate.Cluster(context.Background(), &dbaasv1.DatabaseCluster{}, &render.Engine{Name: "postgresql"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allowed() || !d.OnlyReason(ReasonPoliciesUnavailable) || !strings.Contains(d.Message(), "ops/ops.rego") {
+		t.Fatalf("decision %+v, want a denial naming the broken file", d)
+	}
+
+	fixed, err := os.ReadFile(filepath.Join(good, "ops", "ops.rego"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := write(broken, "ops/ops.rego", string(fixed)); err != nil {
+		t.Fatal(err)
+	}
+	if swapped, err := r.Reload(); !swapped || err != nil || r.Current() == nil {
+		t.Fatalf("the fixed directory did not load: swapped %v, %v", swapped, err)
+	}
+}
+
+// memoryStore keeps sets of files in memory.
+type memoryStore struct{ files map[string]map[string][]byte }
+
+func (m *memoryStore) Load(_ context.Context, name string) (map[string][]byte, bool, error) {
+	f, ok := m.files[name]
+	return f, ok, nil
+}
+
+func (m *memoryStore) Save(_ context.Context, name string, files map[string][]byte) error {
+	if m.files == nil {
+		m.files = map[string]map[string][]byte{}
+	}
+	m.files[name] = files
+	return nil
 }
 
 func TestReloaderStartPolls(t *testing.T) {
