@@ -72,7 +72,9 @@ func (r *DatabaseClusterReconciler) reconcileDelete(ctx context.Context, s *clus
 		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
 	}
 	r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeNormal, "CleanedUp", "Delete", "children cleaned up with deletionPolicy %s", policyName(s.cluster))
-	patch := client.MergeFrom(s.cluster.DeepCopy())
+	// The optimistic lock keeps a stale copy from writing back a finalizer the
+	// garbage collector has removed meanwhile (foregroundDeletion).
+	patch := client.MergeFromWithOptions(s.cluster.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	controllerutil.RemoveFinalizer(s.cluster, dbaasv1.Finalizer)
 	return ctrl.Result{}, client.IgnoreNotFound(r.Patch(ctx, s.cluster, patch))
 }
