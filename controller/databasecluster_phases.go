@@ -127,7 +127,7 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 	for _, o := range s.observed {
 		byRef[apply.RefOf(o)] = o
 	}
-	var written []string
+	var updated []string
 	for _, o := range s.desired {
 		desired := provider.Child(s.cluster, o.Key, o.Object, engine.Ownerless(o.Key))
 		ref := apply.RefOf(desired)
@@ -140,14 +140,19 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 		if stored == nil {
 			continue
 		}
-		written = append(written, ref.String())
+		r.own.record(stored)
+		if byRef[ref] != nil {
+			updated = append(updated, ref.String())
+		}
 		// The status is mapped from the children as the API server stored them now,
 		// so that it never claims a state the child had before this change.
 		s.replaceObserved(stored)
 		s.record(o.Key, stored, engine, r.now())
 	}
-	if len(written) > 0 {
-		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeNormal, dbaasv1.AppliedReason, "Apply", "applied %s", strings.Join(written, ", "))
+	// Changes to existing children are Events; their creation is what the Creating
+	// phase reports, without a write per cluster.
+	if len(updated) > 0 {
+		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeNormal, dbaasv1.AppliedReason, "Apply", "applied %s", strings.Join(updated, ", "))
 	}
 	return ctrl.Result{}, nil
 }

@@ -31,7 +31,9 @@ func (r cacheThenLive) List(ctx context.Context, list client.ObjectList, opts ..
 // watchedFromCache reads the objects an engine requires: those of a kind the
 // operator watches (its children, DatabaseClusters) from the cache, any other (a
 // Secret) from the API server, so that no informer, holding every object of its kind
-// in the cluster, is started for a kind of which the operator reads a handful.
+// in the cluster, is started for a kind of which the operator reads a handful. The
+// cache holds only the objects labelled with a cluster: one it does not hold (a
+// backup someone else took) is read from the API server too.
 type watchedFromCache struct {
 	cached, live client.Reader
 	watched      map[schema.GroupKind]bool
@@ -39,7 +41,7 @@ type watchedFromCache struct {
 
 func (r watchedFromCache) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 	if r.watched[obj.GetObjectKind().GroupVersionKind().GroupKind()] {
-		return r.cached.Get(ctx, key, obj, opts...)
+		return cacheThenLive{cached: r.cached, live: r.live}.Get(ctx, key, obj, opts...)
 	}
 	return r.live.Get(ctx, key, obj, opts...)
 }
