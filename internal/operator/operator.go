@@ -354,12 +354,12 @@ func provisionCerts(cfg *rest.Config, scheme *runtime.Scheme, o Options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err = certs.Ensure(ctx, c, certs.Options{
-		Namespace:            o.Namespace,
-		SecretName:           "dbaas-webhook-cert",
-		ServiceName:          "dbaas-webhook-service",
+		Namespace:                    o.Namespace,
+		SecretName:                   "dbaas-webhook-cert",
+		ServiceName:                  "dbaas-webhook-service",
 		WebhookConfiguration:         "dbaas-validating-webhook-configuration",
 		MutatingWebhookConfiguration: "dbaas-mutating-webhook-configuration",
-		CertDir:              o.WebhookCertDir,
+		CertDir:                      o.WebhookCertDir,
 	})
 	if err != nil {
 		return fmt.Errorf("cannot provision the webhook certificate: %w", err)
