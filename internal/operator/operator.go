@@ -177,12 +177,14 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		watched[gvk.GroupKind()] = true
 	}
 	resync := make(chan event.GenericEvent)
+	// c reads our own kinds through their typed informers, even as unstructured.
+	c := typedOwnKinds{Client: mgr.GetClient()}
 	clusters := &controller.DatabaseClusterReconciler{
 		Resync:        resync,
-		Lookups:       watchedFromCache{cached: mgr.GetClient(), live: mgr.GetAPIReader(), watched: watched},
+		Lookups:       watchedFromCache{cached: c, live: mgr.GetAPIReader(), watched: watched},
 		Live:          mgr.GetAPIReader(),
 		Concurrency:   o.ClusterWorkers,
-		Client:        mgr.GetClient(),
+		Client:        c,
 		Providers:     providers,
 		Policy:        gate,
 		Recorder:      mgr.GetEventRecorder("dbaas-operator"),
@@ -196,7 +198,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		return nil, err
 	}
 	ops := &controller.OpsRequestReconciler{
-		Client:      mgr.GetClient(),
+		Client:      c,
 		Live:        mgr.GetAPIReader(),
 		Providers:   providers,
 		Policy:      gate,
