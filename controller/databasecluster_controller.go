@@ -95,6 +95,15 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 
 	result, err := runPhases(ctx, s, r.loadEngine, r.observe, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune)
+	if err == nil && !s.halted() && len(s.createdRequired) > 0 {
+		// This reconcile created an object the engine requires (a restore the
+		// preconditions watch, the Cluster whose image fixes the version): evaluate
+		// again with it, so the reconcile ends on what the engine makes of it rather
+		// than waiting for an event of its own write.
+		var again ctrl.Result
+		again, err = runPhases(ctx, s, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune)
+		result = shortest(result, again)
+	}
 	if r.retryLater(s) {
 		result = shortest(result, ctrl.Result{RequeueAfter: r.RetryInterval})
 	}
