@@ -15,11 +15,13 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -59,6 +61,9 @@ type DatabaseClusterReconciler struct {
 
 	// watcher adds watches of child kinds (SetupWithManager).
 	watcher *kindWatcher
+	// own are the controller's writes of clusters and children, whose watch events
+	// need no reconcile.
+	own ownWrites
 }
 
 // +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters,verbs=get;list;watch;update;patch
@@ -85,10 +90,20 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		if err := r.Patch(ctx, cluster, patch); err != nil {
 			return ctrl.Result{}, err
 		}
+		r.own.record(cluster)
 		s.original = cluster.DeepCopy()
 	}
 
 	result, err := runPhases(ctx, s, r.loadEngine, r.observe, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune)
+	if err == nil && !s.halted() && len(s.createdRequired) > 0 {
+		// This reconcile created an object the engine requires (a restore the
+		// preconditions watch, the Cluster whose image fixes the version): evaluate
+		// again with it, so the reconcile ends on what the engine makes of it rather
+		// than waiting for an event of its own write.
+		var again ctrl.Result
+		again, err = runPhases(ctx, s, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune)
+		result = shortest(result, again)
+	}
 	if r.retryLater(s) {
 		result = shortest(result, ctrl.Result{RequeueAfter: r.RetryInterval})
 	}
@@ -153,7 +168,7 @@ func (r *DatabaseClusterReconciler) retryLater(s *clusterScope) bool {
 // once they are installed.
 func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []schema.GroupVersionKind) error {
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&dbaasv1.DatabaseCluster{}).
+		For(&dbaasv1.DatabaseCluster{}, builder.WithPredicates(r.own.predicate())).
 		Named("databasecluster").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Concurrency, RateLimiter: backoff()})
 	if r.Resync != nil {
@@ -163,7 +178,8 @@ func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []s
 	if err != nil {
 		return err
 	}
-	r.watcher = &kindWatcher{controller: c, cache: mgr.GetCache(), mapper: mgr.GetRESTMapper(), handler: handler.EnqueueRequestsFromMapFunc(clusterOfChild), log: mgr.GetLogger().WithName("databasecluster")}
+	r.watcher = &kindWatcher{controller: c, cache: mgr.GetCache(), mapper: mgr.GetRESTMapper(), log: mgr.GetLogger().WithName("databasecluster"),
+		handler: handler.EnqueueRequestsFromMapFunc(clusterOfChild), predicate: r.childPredicate()}
 	for _, gvk := range kinds {
 		if err := r.watcher.watch(gvk); err != nil {
 			return err
@@ -176,6 +192,15 @@ func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []s
 // installed now, and returns those still missing.
 func (r *DatabaseClusterReconciler) WatchKinds(kinds []schema.GroupVersionKind) ([]schema.GroupVersionKind, error) {
 	return r.watcher.watchAll(kinds)
+}
+
+// childPredicate skips the events of the controller's own writes of children, and
+// forgets what is remembered of a deleted child.
+func (r *DatabaseClusterReconciler) childPredicate() predicate.Predicate {
+	return predicate.And(r.own.predicate(), predicate.Funcs{DeleteFunc: func(e event.DeleteEvent) bool {
+		r.Applier.Forget(e.Object.GetUID())
+		return true
+	}})
 }
 
 // clusterOfChild maps a child to its DatabaseCluster by the dbaas.io/cluster label:

@@ -46,6 +46,10 @@ func (r *DatabaseClusterReconciler) prepare(ctx context.Context, s *clusterScope
 	if r.Lookups != nil {
 		reader = r.Lookups
 	}
+	if len(s.createdRequired) > 0 {
+		reader = justCreated{created: s.createdRequired, Reader: reader}
+		s.createdRequired = nil
+	}
 	prepared, err := s.provider.PreReconcileHook(ctx, reader, s.cluster)
 	if readErr := (*provider.ReadError)(nil); errors.As(err, &readErr) {
 		s.halt(dbaasv1.ReadFailedReason, err.Error())
@@ -127,7 +131,7 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 	for _, o := range s.observed {
 		byRef[apply.RefOf(o)] = o
 	}
-	var written []string
+	var updated []string
 	for _, o := range s.desired {
 		desired := provider.Child(s.cluster, o.Key, o.Object, engine.Ownerless(o.Key))
 		ref := apply.RefOf(desired)
@@ -140,14 +144,24 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 		if stored == nil {
 			continue
 		}
-		written = append(written, ref.String())
+		r.own.record(stored)
+		if byRef[ref] != nil {
+			updated = append(updated, ref.String())
+		} else if s.prepared.Requires(stored) {
+			if s.createdRequired == nil {
+				s.createdRequired = map[apply.Ref]*unstructured.Unstructured{}
+			}
+			s.createdRequired[ref] = stored
+		}
 		// The status is mapped from the children as the API server stored them now,
 		// so that it never claims a state the child had before this change.
 		s.replaceObserved(stored)
 		s.record(o.Key, stored, engine, r.now())
 	}
-	if len(written) > 0 {
-		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeNormal, dbaasv1.AppliedReason, "Apply", "applied %s", strings.Join(written, ", "))
+	// Changes to existing children are Events; their creation is what the Creating
+	// phase reports, without a write per cluster.
+	if len(updated) > 0 {
+		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeNormal, dbaasv1.AppliedReason, "Apply", "applied %s", strings.Join(updated, ", "))
 	}
 	return ctrl.Result{}, nil
 }
@@ -178,4 +192,22 @@ func (r *DatabaseClusterReconciler) prune(ctx context.Context, s *clusterScope) 
 	}
 	s.reconciled = &outcome{ok: true, reason: dbaasv1.AppliedReason, message: fmt.Sprintf("%d objects rendered by engine %s and applied", len(s.result.Objects), s.provider.Name())}
 	return ctrl.Result{}, nil
+}
+
+// justCreated reads the objects a reconcile just created as the API server returned
+// them, which the cache may not hold yet, and everything else from Reader.
+type justCreated struct {
+	client.Reader
+	created map[apply.Ref]*unstructured.Unstructured
+}
+
+func (j justCreated) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		ref := apply.Ref{Kind: u.GroupVersionKind().GroupKind().String(), Name: key.Name}
+		if created, ok := j.created[ref]; ok {
+			created.DeepCopyInto(u)
+			return nil
+		}
+	}
+	return j.Reader.Get(ctx, key, obj, opts...)
 }

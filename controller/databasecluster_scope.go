@@ -36,6 +36,10 @@ type clusterScope struct {
 	// that must not be created again (render, guardData).
 	desired []render.Object
 
+	// createdRequired are the objects this reconcile created that the engine
+	// requires, by kind and name; prepare reads them from here (apply, prepare).
+	createdRequired map[apply.Ref]*unstructured.Unstructured
+
 	// reconciled is the outcome for the Reconciled condition; the first phase that
 	// fails or halts sets it, and later phases are skipped.
 	reconciled *outcome

@@ -69,6 +69,7 @@ func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterS
 	if err := r.Status().Patch(ctx, s.cluster, patch); err != nil {
 		return fmt.Errorf("cannot write the status of %s: %w", s.cluster.Name, err)
 	}
+	r.own.record(s.cluster)
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 )
@@ -26,6 +27,7 @@ type kindWatcher struct {
 	cache      cache.Cache
 	mapper     meta.RESTMapper
 	handler    handler.EventHandler
+	predicate  predicate.Predicate
 	log        logr.Logger
 
 	mu      sync.Mutex
@@ -49,7 +51,7 @@ func (w *kindWatcher) watch(gvk schema.GroupVersionKind) error {
 	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(gvk)
-	if err := w.controller.Watch(source.Kind[client.Object](w.cache, u, w.handler)); err != nil {
+	if err := w.controller.Watch(source.Kind[client.Object](w.cache, u, w.handler, w.predicate)); err != nil {
 		return fmt.Errorf("cannot watch %s: %w", gvk, err)
 	}
 	if w.watched == nil {

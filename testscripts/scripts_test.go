@@ -192,13 +192,13 @@ func reconciled(ctx context.Context, namespace, name string) error {
 // cmdRestartOperator stops the operator and starts it again, as a rolling update or
 // a crash would, optionally with an engine or policy override folder:
 //
-//	restart-operator [--engines-dir DIR] [--policies-dir DIR]
+//	restart-operator [--engines-dir DIR] [--policies-dir DIR] [--namespace-selector SELECTOR]
 //
 // Only scripts in exclusive/ may use it: they run one at a time, and the operator is
 // restarted with its defaults after each.
 func cmdRestartOperator(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
-		ts.Fatalf("usage: restart-operator [--engines-dir DIR] [--policies-dir DIR]")
+		ts.Fatalf("usage: restart-operator [--engines-dir DIR] [--policies-dir DIR] [--namespace-selector SELECTOR]")
 	}
 	if ts.Getenv("EXCLUSIVE") != "1" {
 		ts.Fatalf("restart-operator is only for scripts in exclusive/")
@@ -206,13 +206,15 @@ func cmdRestartOperator(ts *testscript.TestScript, neg bool, args []string) {
 	var o operator.Options
 	for len(args) > 0 {
 		if len(args) < 2 {
-			ts.Fatalf("usage: restart-operator [--engines-dir DIR] [--policies-dir DIR]")
+			ts.Fatalf("usage: restart-operator [--engines-dir DIR] [--policies-dir DIR] [--namespace-selector SELECTOR]")
 		}
 		switch args[0] {
 		case "--engines-dir":
 			o.EnginesDir = args[1]
 		case "--policies-dir":
 			o.PoliciesDir = args[1]
+		case "--namespace-selector":
+			o.NamespaceSelector = args[1]
 		default:
 			ts.Fatalf("restart-operator: unknown flag %s", args[0])
 		}

@@ -5,6 +5,7 @@ package main
 import (
 	"flag"
 	"os"
+	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -14,6 +15,7 @@ import (
 
 func main() {
 	var o operator.Options
+	var qps float64
 	flag.StringVar(&o.EnginesDir, "engines-dir", "", "folder of engine packages that override or add to the embedded engines (one subfolder per engine)")
 	flag.StringVar(&o.PoliciesDir, "policies-dir", "", "folder of Rego policies and data that replace the embedded policies")
 	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8443", `address of the Prometheus metrics endpoint; "0" disables it`)
@@ -26,10 +28,22 @@ func main() {
 	flag.BoolVar(&o.ManageWebhookCerts, "manage-webhook-certs", true, "issue the webhook certificate into a Secret and inject its CA into the webhook configuration (disable when cert-manager does it)")
 	flag.StringVar(&o.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "namespace of the operator (default: $POD_NAMESPACE)")
 	flag.StringVar(&o.PodName, "pod-name", os.Getenv("POD_NAME"), "the operator's Pod, for Events about the operator (default: $POD_NAME)")
-	flag.IntVar(&o.Concurrency, "concurrency", 4, "how many clusters, and how many OpsRequests, are reconciled at once")
+	flag.IntVar(&o.Concurrency, "concurrency", 4, "how many clusters, and how many OpsRequests, are reconciled at once (see --cluster-workers, --ops-workers)")
+	flag.IntVar(&o.ClusterWorkers, "cluster-workers", 0, "how many DatabaseClusters are reconciled at once (default: --concurrency)")
+	flag.IntVar(&o.OpsWorkers, "ops-workers", 0, "how many OpsRequests are reconciled at once (default: --concurrency)")
+	flag.Float64Var(&qps, "kube-api-qps", 200, "requests per second the operator may send to the API server")
+	flag.IntVar(&o.KubeAPIBurst, "kube-api-burst", 400, "requests the operator may send to the API server in a burst")
+	flag.IntVar(&o.WebhookMaxConcurrency, "webhook-max-concurrency", 0, "admission requests evaluated at once; the others wait (default: 2 per CPU)")
+	flag.Func("watch-namespaces", "comma-separated namespaces to serve (default: all)", func(v string) error {
+		o.WatchNamespaces = append(o.WatchNamespaces, strings.Split(v, ",")...)
+		return nil
+	})
+	flag.StringVar(&o.NamespaceSelector, "namespace-selector", "", "serve the namespaces with these labels, e.g. dbaas.io/shard=a (a shard of the fleet); the operator restarts when the set changes")
+	flag.StringVar(&o.LeaderElectionID, "leader-election-id", "dbaas-operator.dbaas.io", "name of the leader election lease; give each shard its own")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	o.KubeAPIQPS = float32(qps)
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
 

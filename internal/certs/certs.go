@@ -36,6 +36,9 @@ type Options struct {
 	ServiceName string
 	// WebhookConfiguration is the ValidatingWebhookConfiguration to inject the CA into.
 	WebhookConfiguration string
+	// MutatingWebhookConfiguration is the MutatingWebhookConfiguration to inject the
+	// CA into; none when empty.
+	MutatingWebhookConfiguration string
 	// CertDir is where the webhook server reads tls.crt and tls.key.
 	CertDir string
 	// Validity of the certificates. Default: ten years; renewed when under a year is left.
@@ -43,7 +46,7 @@ type Options struct {
 }
 
 // +kubebuilder:rbac:groups="",namespace=dbaas-system,resources=secrets,verbs=get;create;update
-// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations;mutatingwebhookconfigurations,verbs=get;patch,resourceNames=dbaas-validating-webhook-configuration;dbaas-mutating-webhook-configuration
 
 // Ensure makes sure the Secret holds a valid certificate for the Service, writes it
 // to CertDir and injects the CA into the webhook configuration.
@@ -81,7 +84,13 @@ func Ensure(ctx context.Context, c client.Client, o Options) error {
 	if err := write(o.CertDir, secret.Data); err != nil {
 		return err
 	}
-	return inject(ctx, c, o.WebhookConfiguration, secret.Data["ca.crt"])
+	if err := inject(ctx, c, &admissionv1.ValidatingWebhookConfiguration{}, "ValidatingWebhookConfiguration", o.WebhookConfiguration, secret.Data["ca.crt"]); err != nil {
+		return err
+	}
+	if o.MutatingWebhookConfiguration == "" {
+		return nil
+	}
+	return inject(ctx, c, &admissionv1.MutatingWebhookConfiguration{}, "MutatingWebhookConfiguration", o.MutatingWebhookConfiguration, secret.Data["ca.crt"])
 }
 
 // issue creates a CA and a serving certificate signed by it.
@@ -167,25 +176,35 @@ func write(dir string, data map[string][]byte) error {
 	return nil
 }
 
-// inject sets the CA bundle of every webhook of the configuration.
-func inject(ctx context.Context, c client.Client, name string, ca []byte) error {
-	vwc := &admissionv1.ValidatingWebhookConfiguration{}
-	if err := c.Get(ctx, client.ObjectKey{Name: name}, vwc); err != nil {
-		return fmt.Errorf("cannot read ValidatingWebhookConfiguration %s: %w", name, err)
+// inject sets the CA bundle of every webhook of a validating or mutating
+// configuration.
+func inject(ctx context.Context, c client.Client, obj client.Object, kind, name string, ca []byte) error {
+	if err := c.Get(ctx, client.ObjectKey{Name: name}, obj); err != nil {
+		return fmt.Errorf("cannot read %s %s: %w", kind, name, err)
 	}
-	patch := client.MergeFrom(vwc.DeepCopy())
+	patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
 	changed := false
-	for i := range vwc.Webhooks {
-		if !bytes.Equal(vwc.Webhooks[i].ClientConfig.CABundle, ca) {
-			vwc.Webhooks[i].ClientConfig.CABundle = ca
+	set := func(cc *admissionv1.WebhookClientConfig) {
+		if !bytes.Equal(cc.CABundle, ca) {
+			cc.CABundle = ca
 			changed = true
+		}
+	}
+	switch cfg := obj.(type) {
+	case *admissionv1.ValidatingWebhookConfiguration:
+		for i := range cfg.Webhooks {
+			set(&cfg.Webhooks[i].ClientConfig)
+		}
+	case *admissionv1.MutatingWebhookConfiguration:
+		for i := range cfg.Webhooks {
+			set(&cfg.Webhooks[i].ClientConfig)
 		}
 	}
 	if !changed {
 		return nil
 	}
-	if err := c.Patch(ctx, vwc, patch); err != nil {
-		return fmt.Errorf("cannot inject the CA into %s: %w", name, err)
+	if err := c.Patch(ctx, obj, patch); err != nil {
+		return fmt.Errorf("cannot inject the CA into %s %s: %w", kind, name, err)
 	}
 	return nil
 }

@@ -6,10 +6,12 @@ package operator
 import (
 	"context"
 	"fmt"
+	goruntime "runtime"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -71,8 +73,26 @@ type Options struct {
 	// restart the operator); it skips controller-runtime's unique-name check.
 	RestartableInProcess bool
 	// Concurrency is how many clusters, and how many OpsRequests, are reconciled at
-	// once. Default: 4 (an engine evaluates on at most one compiled instance per CPU).
+	// once, unless ClusterWorkers or OpsWorkers say otherwise. Default: 4.
 	Concurrency int
+	// ClusterWorkers and OpsWorkers are how many DatabaseClusters and OpsRequests are
+	// reconciled at once. Default: Concurrency.
+	ClusterWorkers, OpsWorkers int
+	// KubeAPIQPS and KubeAPIBurst bound the operator's requests to the API server.
+	// Default: 200 and 400, enough to create a thousand clusters at the API server's
+	// speed; client-go's own 5 and 10 would take minutes.
+	KubeAPIQPS   float32
+	KubeAPIBurst int
+	// WebhookMaxConcurrency is how many admission requests are evaluated at once; the
+	// others wait (the API server times them out). Default: 2 per CPU.
+	WebhookMaxConcurrency int
+	// WatchNamespaces limits the operator to these namespaces; NamespaceSelector adds
+	// the namespaces whose labels match it (a shard). Default: every namespace.
+	WatchNamespaces   []string
+	NamespaceSelector string
+	// LeaderElectionID names the lease; operators serving different shards need
+	// different ones. Default: dbaas-operator.dbaas.io.
+	LeaderElectionID string
 	// RetryInterval is how soon an unmet precondition is checked again. Default: 10s.
 	RetryInterval time.Duration
 	// KindPollInterval is how often the operator looks for the CRDs of child kinds
@@ -96,6 +116,12 @@ func Scheme() (*runtime.Scheme, error) {
 // New builds the manager with every reconciler and webhook registered.
 func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	o.defaults()
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = o.KubeAPIQPS, o.KubeAPIBurst
+	namespaces, selected, err := watchedNamespaces(context.Background(), cfg, o)
+	if err != nil {
+		return nil, err
+	}
 	scheme, err := Scheme()
 	if err != nil {
 		return nil, err
@@ -126,15 +152,16 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,
 		LeaderElection:          o.LeaderElection,
-		LeaderElectionID:        "dbaas-operator.dbaas.io",
+		LeaderElectionID:        o.LeaderElectionID,
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
 		Controller:              config.Controller{SkipNameValidation: &o.RestartableInProcess},
 		// Children are unstructured objects: read them from the informers the
 		// controllers already run for their watches, not with a request per list.
 		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
-		WebhookServer: webhook.NewServer(webhook.Options{
+		Cache:  cacheOptions(namespaces),
+		WebhookServer: newLimitedWebhooks(webhook.NewServer(webhook.Options{
 			Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.WebhookCertDir,
-		}),
+		}), o.WebhookMaxConcurrency),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the manager: %w", err)
@@ -150,12 +177,14 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		watched[gvk.GroupKind()] = true
 	}
 	resync := make(chan event.GenericEvent)
+	// c reads our own kinds through their typed informers, even as unstructured.
+	c := typedOwnKinds{Client: mgr.GetClient()}
 	clusters := &controller.DatabaseClusterReconciler{
 		Resync:        resync,
-		Lookups:       watchedFromCache{cached: mgr.GetClient(), live: mgr.GetAPIReader(), watched: watched},
+		Lookups:       watchedFromCache{cached: c, live: mgr.GetAPIReader(), watched: watched},
 		Live:          mgr.GetAPIReader(),
-		Concurrency:   o.Concurrency,
-		Client:        mgr.GetClient(),
+		Concurrency:   o.ClusterWorkers,
+		Client:        c,
 		Providers:     providers,
 		Policy:        gate,
 		Recorder:      mgr.GetEventRecorder("dbaas-operator"),
@@ -169,18 +198,21 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		return nil, err
 	}
 	ops := &controller.OpsRequestReconciler{
-		Client:      mgr.GetClient(),
+		Client:      c,
 		Live:        mgr.GetAPIReader(),
 		Providers:   providers,
 		Policy:      gate,
 		Recorder:    mgr.GetEventRecorder("dbaas-operator"),
 		Clock:       clock.RealClock{},
-		Concurrency: o.Concurrency,
+		Concurrency: o.OpsWorkers,
 	}
 	if err := ops.SetupWithManager(mgr, kinds); err != nil {
 		return nil, fmt.Errorf("cannot set up the OpsRequest controller: %w", err)
 	}
 	if o.Webhooks {
+		if err := (&dbaaswebhook.DatabaseClusterFinalizer{}).SetupWithManager(mgr); err != nil {
+			return nil, fmt.Errorf("cannot set up the DatabaseCluster finalizer webhook: %w", err)
+		}
 		v := &dbaaswebhook.DatabaseClusterValidator{Providers: providers, Registry: registry, Policy: gate}
 		if err := v.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the DatabaseCluster webhook: %w", err)
@@ -197,6 +229,13 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	}
 	if o.EnginesDir != "" || o.PoliciesDir != "" {
 		w := &resyncer{client: mgr.GetClient(), registry: registry, gate: gate, interval: o.ReloadInterval, out: resync}
+		if err := mgr.Add(w); err != nil {
+			return nil, err
+		}
+	}
+	if o.NamespaceSelector != "" {
+		selector, _ := labels.Parse(o.NamespaceSelector)
+		w := &namespaceWatcher{client: mgr.GetAPIReader(), selector: selector, serving: selected, interval: o.KindPollInterval}
 		if err := mgr.Add(w); err != nil {
 			return nil, err
 		}
@@ -218,6 +257,24 @@ func (o *Options) defaults() {
 	}
 	if o.Concurrency == 0 {
 		o.Concurrency = 4
+	}
+	if o.ClusterWorkers == 0 {
+		o.ClusterWorkers = o.Concurrency
+	}
+	if o.OpsWorkers == 0 {
+		o.OpsWorkers = o.Concurrency
+	}
+	if o.KubeAPIQPS == 0 {
+		o.KubeAPIQPS = 200
+	}
+	if o.KubeAPIBurst == 0 {
+		o.KubeAPIBurst = 400
+	}
+	if o.WebhookMaxConcurrency == 0 {
+		o.WebhookMaxConcurrency = 2 * goruntime.GOMAXPROCS(0)
+	}
+	if o.LeaderElectionID == "" {
+		o.LeaderElectionID = "dbaas-operator.dbaas.io"
 	}
 	if o.RetryInterval == 0 {
 		o.RetryInterval = 10 * time.Second
@@ -299,11 +356,12 @@ func provisionCerts(cfg *rest.Config, scheme *runtime.Scheme, o Options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err = certs.Ensure(ctx, c, certs.Options{
-		Namespace:            o.Namespace,
-		SecretName:           "dbaas-webhook-cert",
-		ServiceName:          "dbaas-webhook-service",
-		WebhookConfiguration: "dbaas-validating-webhook-configuration",
-		CertDir:              o.WebhookCertDir,
+		Namespace:                    o.Namespace,
+		SecretName:                   "dbaas-webhook-cert",
+		ServiceName:                  "dbaas-webhook-service",
+		WebhookConfiguration:         "dbaas-validating-webhook-configuration",
+		MutatingWebhookConfiguration: "dbaas-mutating-webhook-configuration",
+		CertDir:                      o.WebhookCertDir,
 	})
 	if err != nil {
 		return fmt.Errorf("cannot provision the webhook certificate: %w", err)

@@ -34,6 +34,7 @@ func (p *cueProvider) PreReconcileHook(ctx context.Context, c client.Reader, clu
 		return nil, err
 	}
 	lookups := map[string]map[string]any{}
+	prepared.Missing = map[string]render.ObjectRef{}
 	for key, ref := range refs {
 		u := &unstructured.Unstructured{}
 		gv, err := schema.ParseGroupVersion(ref.APIVersion)
@@ -44,6 +45,7 @@ func (p *cueProvider) PreReconcileHook(ctx context.Context, c client.Reader, clu
 		err = c.Get(ctx, client.ObjectKey{Namespace: cluster.Namespace, Name: ref.Name}, u)
 		switch {
 		case apierrors.IsNotFound(err):
+			prepared.Missing[key] = ref
 			continue
 		case err != nil:
 			return nil, &ReadError{Err: fmt.Errorf("cannot read %s %s that engine %s requires: %w", ref.Kind, ref.Name, p.Name(), err)}

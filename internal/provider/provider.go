@@ -64,6 +64,19 @@ type Prepared struct {
 	Input   render.Input
 	// Unmet are the preconditions that do not hold.
 	Unmet []render.Precondition
+	// Missing are the objects the engine requires that do not exist, by key.
+	Missing map[string]render.ObjectRef
+}
+
+// Requires reports whether the engine required u and did not find it: once it
+// exists, the engine's render may change.
+func (p *Prepared) Requires(u *unstructured.Unstructured) bool {
+	for _, ref := range p.Missing {
+		if ref.Kind == u.GetKind() && ref.Name == u.GetName() && ref.APIVersion == u.GetAPIVersion() {
+			return true
+		}
+	}
+	return false
 }
 
 // Status is what the engine's status mapping reports.
