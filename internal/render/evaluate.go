@@ -154,7 +154,11 @@ func (e *Engine) Status(in Input, observed map[string]map[string]any) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	v = v.FillPath(observedPath, inst.ctx.CompileBytes(obs))
+	obsValue, err := CompileJSON(inst.ctx, "observed children", obs)
+	if err != nil {
+		return nil, err
+	}
+	v = v.FillPath(observedPath, obsValue)
 	var result map[string]any
 	if err := v.LookupPath(resultPath).Decode(&result); err != nil {
 		return nil, fmt.Errorf("engine %s: cannot map the status: %s", e.Name, describe(err))
