@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -77,7 +76,7 @@ func runDev(args []string, stdout, stderr io.Writer) (retErr error) {
 		if err != nil {
 			return err
 		}
-		go func() { done <- simulator.Run(ctx, "healthy", 2*time.Second) }()
+		go func() { done <- simulator.Run(ctx, cluster.Config, "healthy") }()
 	}
 	kubectl, _ := devcluster.KubectlPath()
 	fmt.Fprintf(stdout, `

@@ -176,7 +176,11 @@ func (e *Engine) status(in Input, observed map[string]map[string]any) (*statusEv
 	if err != nil {
 		return nil, err
 	}
-	v = v.FillPath(observedPath, inst.ctx.CompileBytes(obs))
+	obsValue, err := CompileJSON(inst.ctx, "observed children", obs)
+	if err != nil {
+		return nil, err
+	}
+	v = v.FillPath(observedPath, obsValue)
 	ev := &statusEvaluation{}
 	if err := v.LookupPath(resultPath).Decode(&ev.result); err != nil {
 		return nil, fmt.Errorf("engine %s: cannot map the status: %s", e.Name, describe(err))

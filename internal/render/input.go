@@ -59,9 +59,9 @@ func (e *Engine) fill(inst *instance, inputJSON []byte) (cue.Value, error) {
 // instance.
 func (e *Engine) fillInto(inst *instance, v cue.Value, inputJSON []byte) (cue.Value, error) {
 	e.fills.Add(1)
-	in := inst.ctx.CompileBytes(inputJSON)
-	if err := in.Err(); err != nil {
-		return cue.Value{}, fmt.Errorf("cannot compile the engine input: %s", describe(err))
+	in, err := CompileJSON(inst.ctx, "engine input", inputJSON)
+	if err != nil {
+		return cue.Value{}, err
 	}
 	v = v.FillPath(inputPath, in)
 	if err := v.LookupPath(inputPath).Err(); err != nil {

@@ -121,7 +121,7 @@ func loadFiles(files []packageFile, digest, dir, source string) (*Engine, error)
 	if err := def.Unify(inst.value).Validate(); err != nil {
 		return nil, fmt.Errorf("engine %s does not satisfy #Engine: %s", dir, describe(err))
 	}
-	e := &Engine{Digest: digest, Source: source, memo: newMemo(256)}
+	e := &Engine{Digest: digest, Source: source, memo: newMemo(defaultMemoBytes)}
 	if err := e.readHeader(inst.value); err != nil {
 		return nil, fmt.Errorf("engine %s: %w", dir, err)
 	}

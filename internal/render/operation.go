@@ -102,7 +102,11 @@ func (e *Engine) Operation(in Input, ops OpsInput, opType string) (*Operation, e
 	if err != nil {
 		return nil, err
 	}
-	v = v.FillPath(opsPath, inst.ctx.CompileBytes(opsJSON))
+	opsValue, err := CompileJSON(inst.ctx, "operation input", opsJSON)
+	if err != nil {
+		return nil, err
+	}
+	v = v.FillPath(opsPath, opsValue)
 	op := v.LookupPath(cue.MakePath(cue.Str("operations"), cue.Str(opType)))
 	out := &Operation{}
 	if err := op.Decode(out); err != nil {

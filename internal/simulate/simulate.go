@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"path"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cuelang.org/go/cue"
@@ -28,6 +29,13 @@ import (
 	"dbaas.io/operator/internal/render"
 )
 
+var (
+	childPath    = cue.ParsePath("child")
+	nowPath      = cue.ParsePath("now")
+	scenarioPath = cue.ParsePath("scenario")
+	statusPath   = cue.ParsePath("status")
+)
+
 // Simulator writes simulated child status.
 type Simulator struct {
 	client   client.Client
@@ -36,9 +44,12 @@ type Simulator struct {
 	mu      sync.Mutex // a cue.Context is not safe for concurrent use
 	ctx     *cue.Context
 	engines map[string]cue.Value
+	// evaluations counts the children simulated, for tests of an idle simulator.
+	evaluations atomic.Int64
 }
 
-// New loads the simulate package of every engine folder in fsys that has one.
+// New loads the simulate package of every engine folder in fsys that has one. The
+// client writes status, and reads for Cluster.
 func New(c client.Client, registry *render.Registry, fsys fs.FS) (*Simulator, error) {
 	s := &Simulator{client: c, registry: registry, ctx: cuecontext.New(), engines: map[string]cue.Value{}}
 	dirs, err := fs.Glob(fsys, "*/simulate")
@@ -82,10 +93,16 @@ func (s *Simulator) compile(fsys fs.FS, dir string) (cue.Value, error) {
 }
 
 // Cluster writes the scenario's status to every child of the named DatabaseCluster
-// and returns how many children it wrote.
+// and returns how many children it wrote. It reads the cluster and its children
+// from the API server.
 func (s *Simulator) Cluster(ctx context.Context, namespace, name, scenario string) (int, error) {
+	return s.cluster(ctx, s.client, namespace, name, scenario)
+}
+
+// cluster simulates the children of a DatabaseCluster read through reader.
+func (s *Simulator) cluster(ctx context.Context, reader client.Reader, namespace, name, scenario string) (int, error) {
 	cluster := &dbaasv1.DatabaseCluster{}
-	if err := s.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, cluster); err != nil {
+	if err := reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, cluster); err != nil {
 		return 0, err
 	}
 	engine, ok := s.registry.Get(cluster.Spec.Engine)
@@ -94,7 +111,7 @@ func (s *Simulator) Cluster(ctx context.Context, namespace, name, scenario strin
 	}
 	// The children, and what operations created for the cluster (a Backup): every
 	// object of the engine's kinds labelled with the cluster.
-	children, err := apply.Labelled(ctx, s.client, engine.Kinds, namespace, map[string]string{dbaasv1.ClusterLabel: name})
+	children, err := apply.Labelled(ctx, reader, engine.Kinds, namespace, map[string]string{dbaasv1.ClusterLabel: name})
 	if err != nil {
 		return 0, err
 	}
@@ -133,12 +150,6 @@ func (s *Simulator) Child(ctx context.Context, engine string, child *unstructure
 // status evaluates the engine's simulation for one child. Times are the child's
 // creation time, so simulating the same state twice writes nothing the second time.
 func (s *Simulator) status(engine string, child *unstructured.Unstructured, scenario string) (map[string]any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sim, ok := s.engines[engine]
-	if !ok {
-		return nil, fmt.Errorf("engine %q has no simulation", engine)
-	}
 	// The child keeps its status: a child operator reacts to what it reported before
 	// (a switchover target written to the status, for instance).
 	obj := child.DeepCopy().Object
@@ -147,36 +158,28 @@ func (s *Simulator) status(engine string, child *unstructured.Unstructured, scen
 	}
 	b, err := json.Marshal(obj)
 	if err != nil {
+		return nil, fmt.Errorf("cannot encode %s %s: %w", child.GetKind(), child.GetName(), err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sim, ok := s.engines[engine]
+	if !ok {
+		return nil, fmt.Errorf("engine %q has no simulation", engine)
+	}
+	s.evaluations.Add(1)
+	// CompileJSON, unlike CompileBytes, leaves nothing in the long-lived context.
+	in, err := render.CompileJSON(s.ctx, "child", b)
+	if err != nil {
 		return nil, err
 	}
-	v := sim.FillPath(cue.ParsePath("child"), s.ctx.CompileBytes(b)).
-		FillPath(cue.ParsePath("now"), child.GetCreationTimestamp().UTC().Format(time.RFC3339))
+	v := sim.FillPath(childPath, in).
+		FillPath(nowPath, child.GetCreationTimestamp().UTC().Format(time.RFC3339))
 	if scenario != "" {
-		v = v.FillPath(cue.ParsePath("scenario"), scenario)
+		v = v.FillPath(scenarioPath, scenario)
 	}
 	var status map[string]any
-	if err := v.LookupPath(cue.ParsePath("status")).Decode(&status); err != nil {
+	if err := v.LookupPath(statusPath).Decode(&status); err != nil {
 		return nil, fmt.Errorf("cannot simulate %s %s (%s): %w", child.GetKind(), child.GetName(), scenario, err)
 	}
 	return status, nil
-}
-
-// Run plays the given scenario for every DatabaseCluster's children until ctx ends,
-// checking every interval. `dbaasctl dev --simulate` runs it.
-func (s *Simulator) Run(ctx context.Context, scenario string, interval time.Duration) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		var clusters dbaasv1.DatabaseClusterList
-		if err := s.client.List(ctx, &clusters); err == nil {
-			for _, c := range clusters.Items {
-				_, _ = s.Cluster(ctx, c.Namespace, c.Name, scenario)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
 }
