@@ -69,13 +69,15 @@ func (r *OpsRequestReconciler) setCondition(s *opsScope, condition string, statu
 	})
 }
 
-// writeOpsStatus is the one status write of a reconcile. It is skipped when nothing
-// changed and guarded by the resourceVersion: a conflict is retried with fresh data.
-// The actions logged by this reconcile are mirrored as Events after the write.
+// writeOpsStatus writes the status. It is skipped when nothing changed, unless
+// s.force asks for it, and guarded by the resourceVersion: a conflict is retried
+// with fresh data. The actions logged since the last write are mirrored as Events
+// after the write.
 func (r *OpsRequestReconciler) writeOpsStatus(ctx context.Context, s *opsScope) error {
-	if equality.Semantic.DeepEqual(s.original.Status, s.ops.Status) {
+	if !s.force && equality.Semantic.DeepEqual(s.original.Status, s.ops.Status) {
 		return nil
 	}
+	s.force = false
 	patch := client.MergeFromWithOptions(s.original, client.MergeFromWithOptimisticLock{})
 	if err := r.Status().Patch(ctx, s.ops, patch); err != nil {
 		return fmt.Errorf("cannot write the status of OpsRequest %s: %w", s.ops.Name, err)

@@ -74,6 +74,9 @@ type Options struct {
 	Concurrency int
 	// RetryInterval is how soon an unmet precondition is checked again. Default: 10s.
 	RetryInterval time.Duration
+	// OpsHook is called at the named points of every operation (fault-injection
+	// tests stop the operator there); nil in the operator binary.
+	OpsHook controller.OpsHook
 }
 
 // Scheme returns the scheme of every typed object the operator uses.
@@ -159,6 +162,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		Recorder:    mgr.GetEventRecorder("dbaas-operator"),
 		Clock:       clock.RealClock{},
 		Concurrency: o.Concurrency,
+		Hook:        o.OpsHook,
 	}
 	if err := ops.SetupWithManager(mgr, kinds); err != nil {
 		return nil, fmt.Errorf("cannot set up the OpsRequest controller: %w", err)

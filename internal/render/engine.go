@@ -51,6 +51,8 @@ type Engine struct {
 	Operations []string
 	// Unqueued are the operation types that do not wait in the cluster's queue.
 	Unqueued map[string]bool
+	// DefaultTimeouts are the operation types' default timeouts, in seconds.
+	DefaultTimeouts map[string]int64
 
 	instances *pool
 	memo      *memo
