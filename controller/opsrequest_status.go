@@ -8,7 +8,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 )
@@ -71,15 +70,16 @@ func (r *OpsRequestReconciler) setCondition(s *opsScope, condition string, statu
 
 // writeOpsStatus writes the status. It is skipped when nothing changed, unless
 // s.force asks for it, and guarded by the resourceVersion: a conflict is retried
-// with fresh data. The actions logged since the last write are mirrored as Events
-// after the write.
+// with fresh data. It is an update, not a merge patch: the plan's patches hold
+// nulls (a field to remove), which a merge patch would take for removals of its
+// own. The actions logged since the last write are mirrored as Events after the
+// write.
 func (r *OpsRequestReconciler) writeOpsStatus(ctx context.Context, s *opsScope) error {
 	if !s.force && equality.Semantic.DeepEqual(s.original.Status, s.ops.Status) {
 		return nil
 	}
 	s.force = false
-	patch := client.MergeFromWithOptions(s.original, client.MergeFromWithOptimisticLock{})
-	if err := r.Status().Patch(ctx, s.ops, patch); err != nil {
+	if err := r.Status().Update(ctx, s.ops); err != nil {
 		return fmt.Errorf("cannot write the status of OpsRequest %s: %w", s.ops.Name, err)
 	}
 	for _, a := range s.logged {
