@@ -31,6 +31,7 @@ func (r *OpsRequestReconciler) cancelRunning(ctx context.Context, s *opsScope) (
 		r.log(s, "CancelRequested", "rolling back the spec the operation changed")
 	}
 	// The write that records the rollback Started is the fence of this reconcile.
+	r.at(ctx, BeforeFence, s)
 	s.force = true
 	if err := r.commit(ctx, s); err != nil {
 		return false, err

@@ -21,7 +21,8 @@ const (
 	BeforePlan = "before-plan"
 	// AfterPlan: the plan is recorded, with its first step Started; nothing ran.
 	AfterPlan = "after-plan"
-	// BeforeFence: a reconcile that resumes a plan is about to prove its read fresh.
+	// BeforeFence: a reconcile that resumes a plan, or starts or resumes a rollback,
+	// is about to prove its read fresh.
 	BeforeFence = "before-fence"
 	// BeforeRollback and AfterRollback surround the rollback of a cancelled operation.
 	BeforeRollback = "before-rollback"
