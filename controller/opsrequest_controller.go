@@ -219,12 +219,14 @@ func (r *OpsRequestReconciler) start(ctx context.Context, s *opsScope, now *meta
 	s.ops.Status.Phase = dbaasv1.OpsRunning
 	s.ops.Status.StartTime = now
 	s.ops.Status.Plan = plan
-	if first := startNext(plan); first >= 0 {
-		s.fresh = map[int]bool{first: true}
-	}
 	r.setCondition(s, dbaasv1.OpsQueuedCondition, metav1.ConditionFalse, dbaasv1.RunningReason, "the operation left the queue")
 	r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionTrue, dbaasv1.RunningReason, "the operation runs")
 	r.log(s, "Started", fmt.Sprintf("%s of DatabaseCluster %s started", s.ops.Spec.Type, s.cluster.Name))
+	if first := startNext(plan); first >= 0 {
+		s.fresh = map[int]bool{first: true}
+	} else {
+		r.log(s, "Applied", "the operation has nothing to change; waiting for the children")
+	}
 	r.at(ctx, BeforePlan, s)
 	if err := r.commit(ctx, s); err != nil {
 		return err
