@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -13,7 +12,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -22,7 +20,6 @@ import (
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 	"dbaas.io/operator/internal/policy"
 	"dbaas.io/operator/internal/provider"
-	"dbaas.io/operator/internal/render"
 )
 
 // OpsRequestReconciler runs OpsRequests: it queues them per cluster, executes what
@@ -44,6 +41,9 @@ type OpsRequestReconciler struct {
 	Clock clock.PassiveClock
 	// Concurrency is how many OpsRequests are reconciled at once. Default: 1.
 	Concurrency int
+	// Hook is called at the named points of an operation (fault-injection tests);
+	// nil in the operator.
+	Hook OpsHook
 }
 
 // +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests,verbs=get;list;watch;update;patch;delete
@@ -74,7 +74,9 @@ const notReadyRetry = 5 * time.Second
 const observePoll = 2 * time.Second
 
 // Reconcile advances one OpsRequest: Pending → Running → Succeeded, Failed,
-// Cancelled or TimedOut, and deletes finished ones after their TTL.
+// Cancelled or TimedOut, and deletes finished ones after their TTL. Transient errors
+// are returned, so the request is retried with backoff until the operation's
+// timeout; permanent ones fail the operation with a reason that says which.
 func (r *OpsRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ops := &dbaasv1.OpsRequest{}
 	if err := r.Get(ctx, req.NamespacedName, ops); err != nil {
@@ -85,7 +87,14 @@ func (r *OpsRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	s := &opsScope{ops: ops, original: ops.DeepCopy()}
 	result, err := r.advance(ctx, s)
+	if isPermanent(err) && !s.ops.Status.Phase.Finished() {
+		r.finish(s, dbaasv1.OpsFailed, dbaasv1.ReadFailedReason, err.Error())
+		err = nil
+	}
 	if err == nil {
+		if s.ops.Status.Phase.Finished() && !s.original.Status.Phase.Finished() {
+			r.at(ctx, BeforeFinish, s)
+		}
 		err = r.writeOpsStatus(ctx, s)
 	}
 	if apierrors.IsConflict(err) {
@@ -111,8 +120,24 @@ func (r *OpsRequestReconciler) advance(ctx context.Context, s *opsScope) (ctrl.R
 		r.finish(s, dbaasv1.OpsCancelled, dbaasv1.CancelledReason, "cancelled while pending: nothing was changed")
 		return ctrl.Result{}, nil
 	}
+	// The timeout is judged before anything is read: reads that keep failing do not
+	// hold an operation past it.
+	if r.timedOut(s) {
+		return ctrl.Result{}, nil
+	}
 	if done, err := r.loadCluster(ctx, s); done || err != nil {
 		return ctrl.Result{}, err
+	}
+	if r.timedOut(s) {
+		return ctrl.Result{}, nil
+	}
+	if s.ops.Status.Phase == dbaasv1.OpsRunning && s.ops.Spec.Cancel && s.ops.Status.Plan != nil {
+		if done, err := r.cancelRunning(ctx, s); done || err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	if r.paused(s) {
+		return r.requeueForTimeout(s), nil
 	}
 	if s.ops.Status.Phase == dbaasv1.OpsPending {
 		return r.reconcilePending(ctx, s)
@@ -121,31 +146,6 @@ func (r *OpsRequestReconciler) advance(ctx context.Context, s *opsScope) (ctrl.R
 		return ctrl.Result{}, err
 	}
 	return r.reconcileRunning(ctx, s)
-}
-
-// loadCluster finds the cluster and its engine; it finishes the operation when
-// either is missing or the engine lacks the operation.
-func (r *OpsRequestReconciler) loadCluster(ctx context.Context, s *opsScope) (bool, error) {
-	s.cluster = &dbaasv1.DatabaseCluster{}
-	err := r.Get(ctx, client.ObjectKey{Namespace: s.ops.Namespace, Name: s.ops.Spec.ClusterRef}, s.cluster)
-	if apierrors.IsNotFound(err) {
-		r.finish(s, dbaasv1.OpsFailed, dbaasv1.ClusterNotFoundReason, fmt.Sprintf("DatabaseCluster %q does not exist in namespace %s", s.ops.Spec.ClusterRef, s.ops.Namespace))
-		return true, nil
-	}
-	if err != nil {
-		return true, err
-	}
-	if s.provider, err = r.Providers.Get(s.cluster.Spec.Engine); err != nil {
-		r.finish(s, dbaasv1.OpsFailed, dbaasv1.EngineNotFoundReason, err.Error())
-		return true, nil
-	}
-	ops := s.provider.Operations()
-	if !slices.Contains(ops.Types(), string(s.ops.Spec.Type)) {
-		r.finish(s, dbaasv1.OpsFailed, dbaasv1.UnsupportedReason, fmt.Sprintf("engine %s does not support %s; it supports %s",
-			s.cluster.Spec.Engine, s.ops.Spec.Type, strings.Join(ops.Types(), ", ")))
-		return true, nil
-	}
-	return false, nil
 }
 
 // reconcilePending checks the parameters, waits for the queue, checks the policy,
@@ -159,7 +159,7 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 		if blocker != nil {
 			msg := fmt.Sprintf("waiting for OpsRequest %s (%s, %s) on DatabaseCluster %s", blocker.Name, blocker.Spec.Type, phaseOf(blocker), s.cluster.Name)
 			r.setCondition(s, dbaasv1.OpsQueuedCondition, metav1.ConditionTrue, dbaasv1.WaitingReason, msg)
-			return ctrl.Result{}, nil
+			return r.requeueForTimeout(s), nil
 		}
 	}
 	// Only the head of the queue reads the children: a queued operation is woken up
@@ -174,8 +174,8 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 	// timestamp.
 	now := metav1.NewTime(r.Clock.Now())
 	s.startTime = &now
-	if err := r.evaluate(ctx, s); err != nil {
-		return ctrl.Result{}, nil
+	if done, err := r.evaluate(ctx, s); done || err != nil {
+		return ctrl.Result{}, err
 	}
 	if len(s.operation.Invalid) > 0 {
 		r.finish(s, dbaasv1.OpsFailed, dbaasv1.InvalidParametersReason, strings.Join(s.operation.Invalid, "; "))
@@ -190,58 +190,79 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 			// Admitted while the cluster was Ready; it is converging from the operation
 			// before this one: wait for it rather than fail.
 			r.setCondition(s, dbaasv1.OpsQueuedCondition, metav1.ConditionTrue, dbaasv1.WaitingReason, decision.Message())
-			return ctrl.Result{RequeueAfter: notReadyRetry}, nil
+			return shortest(r.requeueForTimeout(s), ctrl.Result{RequeueAfter: notReadyRetry}), nil
 		}
 		if !decision.Allowed() {
 			r.finish(s, dbaasv1.OpsFailed, dbaasv1.PolicyDeniedReason, "the policy denies the operation: "+decision.Message())
 			return ctrl.Result{}, nil
 		}
 	}
-	s.ops.Status.Phase = dbaasv1.OpsRunning
-	s.ops.Status.StartTime = &now
-	r.setCondition(s, dbaasv1.OpsQueuedCondition, metav1.ConditionFalse, dbaasv1.RunningReason, "the operation left the queue")
-	r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionTrue, dbaasv1.RunningReason, "the operation runs")
-	r.log(s, "Started", fmt.Sprintf("%s of DatabaseCluster %s started", s.ops.Spec.Type, s.cluster.Name))
-	// The start time is written before anything is changed: actions use it as their
-	// stable timestamp, so a restart between the write and the actions repeats them
-	// identically instead of running them twice with different effects. Then the
-	// operation runs in this same reconcile, as evaluated with that start time.
-	if err := r.commit(ctx, s); err != nil {
+	if err := r.start(ctx, s, &now); err != nil {
 		return ctrl.Result{}, err
 	}
 	return r.reconcileRunning(ctx, s)
 }
 
-// reconcileRunning executes the operation once, then follows it to its end.
-func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope) (ctrl.Result, error) {
-	if s.ops.Spec.Cancel && !r.logged(s, "CancelRefused") {
-		r.log(s, "CancelRefused", "a running operation cannot be cancelled: it runs until it succeeds, fails or times out")
+// start records the plan, and the start time the operation was evaluated with,
+// before anything is changed: a restart between this write and the steps executes
+// this plan, with these targets, never a new evaluation. The write is guarded by the
+// resourceVersion, so it is the fence of this reconcile.
+func (r *OpsRequestReconciler) start(ctx context.Context, s *opsScope, now *metav1.Time) error {
+	plan, err := r.plan(ctx, s)
+	if err != nil {
+		if isPermanent(err) {
+			r.finish(s, dbaasv1.OpsFailed, dbaasv1.ActionFailedReason, err.Error())
+			return nil
+		}
+		return err
 	}
-	if remaining, ok := r.timeLeft(s); ok && remaining <= 0 {
-		r.finish(s, dbaasv1.OpsTimedOut, dbaasv1.TimedOutReason, fmt.Sprintf("the operation did not finish within %ds", *s.ops.Spec.TimeoutSeconds))
+	s.ops.Status.Phase = dbaasv1.OpsRunning
+	s.ops.Status.StartTime = now
+	s.ops.Status.Plan = plan
+	r.setCondition(s, dbaasv1.OpsQueuedCondition, metav1.ConditionFalse, dbaasv1.RunningReason, "the operation left the queue")
+	r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionTrue, dbaasv1.RunningReason, "the operation runs")
+	r.log(s, "Started", fmt.Sprintf("%s of DatabaseCluster %s started", s.ops.Spec.Type, s.cluster.Name))
+	if first := startNext(plan); first >= 0 {
+		s.fresh = map[int]bool{first: true}
+	} else {
+		r.log(s, "Applied", "the operation has nothing to change; waiting for the children")
+	}
+	r.at(ctx, BeforePlan, s)
+	if err := r.commit(ctx, s); err != nil {
+		return err
+	}
+	r.at(ctx, AfterPlan, s)
+	return nil
+}
+
+// reconcileRunning executes the recorded plan, then follows the operation to its
+// end.
+func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope) (ctrl.Result, error) {
+	if s.ops.Status.Phase.Finished() {
 		return ctrl.Result{}, nil
 	}
-	if s.operation == nil {
-		if err := r.evaluate(ctx, s); err != nil {
-			return ctrl.Result{}, nil
-		}
-	}
-	if !r.logged(s, "Applied") {
-		if err := r.fence(ctx, s); err != nil {
+	if s.ops.Status.Plan == nil {
+		// Started by an operator that recorded no plan: record one now.
+		if done, err := r.evaluate(ctx, s); done || err != nil {
 			return ctrl.Result{}, err
 		}
-		if err := r.execute(ctx, s); err != nil {
-			if apierrors.IsConflict(err) {
+		if !r.logged(s, "Applied") {
+			if err := r.start(ctx, s, s.ops.Status.StartTime); err != nil || s.ops.Status.Phase.Finished() {
 				return ctrl.Result{}, err
 			}
-			r.finish(s, dbaasv1.OpsFailed, dbaasv1.ActionFailedReason, err.Error())
-			return ctrl.Result{}, nil
+		} else {
+			s.ops.Status.Plan = &dbaasv1.OpsPlan{}
+		}
+	}
+	if !s.ops.Status.Plan.Applied() {
+		if err := r.execute(ctx, s); err != nil || s.ops.Status.Phase.Finished() {
+			return ctrl.Result{}, err
 		}
 		// The children have not reacted yet: judge done and failed on the next event.
-		if p := s.operation.Progress; p != nil {
-			s.ops.Status.Progress = fmt.Sprintf("%d/%d", p.Current, p.Total)
-		}
 		return r.requeueForTimeout(s), nil
+	}
+	if done, err := r.evaluate(ctx, s); done || err != nil {
+		return ctrl.Result{}, err
 	}
 	op := s.operation
 	if r.recordMilestones(s) {
@@ -269,7 +290,7 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 		}
 		r.finish(s, dbaasv1.OpsSucceeded, dbaasv1.SucceededReason, fmt.Sprintf("%s succeeded", s.ops.Spec.Type))
 	default:
-		if op.Message != "" {
+		if op.Message != "" && !s.ops.Spec.Cancel {
 			r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionTrue, dbaasv1.RunningReason, op.Message)
 		}
 		// Objects named by observe are not watched (they are not the cluster's
@@ -282,19 +303,6 @@ func (r *OpsRequestReconciler) reconcileRunning(ctx context.Context, s *opsScope
 		return shortest(r.requeueForTimeout(s), ctrl.Result{RequeueAfter: runningResync}), nil
 	}
 	return r.requeueForTimeout(s), nil
-}
-
-// fence writes the status, guarded by the resourceVersion, before anything is
-// executed: the OpsRequest may come from a cache that has not seen this controller's
-// last write (that the operation was applied), and acting on such a read would apply
-// it twice. A conflict means the read was stale: nothing is executed and the request
-// comes back with fresh data.
-func (r *OpsRequestReconciler) fence(ctx context.Context, s *opsScope) error {
-	if s.fenced {
-		return nil
-	}
-	r.setCondition(s, dbaasv1.OpsProgressingCondition, metav1.ConditionTrue, dbaasv1.RunningReason, "applying the operation")
-	return r.commit(ctx, s)
 }
 
 // commit writes the status in the middle of a reconcile and continues from what it
@@ -331,76 +339,6 @@ func (r *OpsRequestReconciler) reached(s *opsScope, milestone string) bool {
 		}
 	}
 	return false
-}
-
-// evaluate runs the engine's definition of the operation, a second time with the
-// objects its observe names; a failure finishes the operation.
-func (r *OpsRequestReconciler) evaluate(ctx context.Context, s *opsScope) error {
-	handler := s.provider.Operations()
-	ops := s.ops
-	if s.startTime != nil && ops.Status.StartTime == nil {
-		ops = ops.DeepCopy()
-		ops.Status.Phase, ops.Status.StartTime = dbaasv1.OpsRunning, s.startTime
-	}
-	op, err := handler.Evaluate(s.cluster, ops, s.observed, s.created, nil)
-	if err == nil && len(op.Observe) > 0 {
-		var lookups map[string]*unstructured.Unstructured
-		if lookups, err = r.lookup(ctx, s, op.Observe); err != nil {
-			return err
-		}
-		op, err = handler.Evaluate(s.cluster, ops, s.observed, s.created, lookups)
-	}
-	if err != nil {
-		r.finish(s, dbaasv1.OpsFailed, dbaasv1.InvalidParametersReason, err.Error())
-		return err
-	}
-	s.operation = op
-	return nil
-}
-
-// lookup reads the objects an operation observes; missing ones are left out.
-func (r *OpsRequestReconciler) lookup(ctx context.Context, s *opsScope, targets map[string]render.Target) (map[string]*unstructured.Unstructured, error) {
-	out := map[string]*unstructured.Unstructured{}
-	for name, t := range targets {
-		u, err := r.target(s, t)
-		if err != nil {
-			continue
-		}
-		err = r.live().Get(ctx, client.ObjectKeyFromObject(u), u)
-		if apierrors.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out[name] = u
-	}
-	return out, nil
-}
-
-func (r *OpsRequestReconciler) live() client.Reader {
-	if r.Live != nil {
-		return r.Live
-	}
-	return r.Client
-}
-
-// timeLeft returns how long a running operation may still run, if it has a timeout.
-func (r *OpsRequestReconciler) timeLeft(s *opsScope) (time.Duration, bool) {
-	if s.ops.Spec.TimeoutSeconds == nil || s.ops.Status.StartTime == nil {
-		return 0, false
-	}
-	deadline := s.ops.Status.StartTime.Add(time.Duration(*s.ops.Spec.TimeoutSeconds) * time.Second)
-	return deadline.Sub(r.Clock.Now()), true
-}
-
-// requeueForTimeout wakes the operation up when its timeout expires; everything
-// else is driven by events on the children.
-func (r *OpsRequestReconciler) requeueForTimeout(s *opsScope) ctrl.Result {
-	if remaining, ok := r.timeLeft(s); ok && !s.ops.Status.Phase.Finished() {
-		return ctrl.Result{RequeueAfter: remaining + 10*time.Millisecond}
-	}
-	return ctrl.Result{}
 }
 
 // expire deletes a finished OpsRequest once its TTL has passed.

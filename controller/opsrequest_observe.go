@@ -9,7 +9,9 @@ import (
 	"dbaas.io/operator/internal/apply"
 )
 
-// observe reads the cluster's children and the objects the operation created.
+// observe reads the cluster's children and the objects the operation created. The
+// latter are found by the OpsRequest's UID, never by its name: an OpsRequest that
+// reuses an earlier one's name does not see that one's objects as its own.
 func (r *OpsRequestReconciler) observe(ctx context.Context, s *opsScope) error {
 	kinds := s.provider.Engine().Kinds
 	var err error
@@ -19,6 +21,6 @@ func (r *OpsRequestReconciler) observe(ctx context.Context, s *opsScope) error {
 		return err
 	}
 	created := append([]schema.GroupVersionKind{dbaasv1.GroupVersion.WithKind("DatabaseCluster")}, kinds...)
-	s.created, err = apply.Labelled(ctx, r.Client, created, s.ops.Namespace, map[string]string{dbaasv1.OpsRequestLabel: s.ops.Name})
+	s.created, err = apply.Labelled(ctx, r.Client, created, s.ops.Namespace, map[string]string{dbaasv1.OpsRequestUIDLabel: string(s.ops.UID)})
 	return err
 }

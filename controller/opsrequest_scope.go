@@ -12,9 +12,11 @@ import (
 // opsScope carries what the phases of one OpsRequest reconcile discover. Each field
 // says which step sets it.
 type opsScope struct {
-	// ops is the OpsRequest; its status is written once at the end.
+	// ops is the OpsRequest; its status is written at the end of the reconcile, and
+	// before each step (commit).
 	ops *dbaasv1.OpsRequest
-	// original is the OpsRequest as read, to skip a status write with no change.
+	// original is the OpsRequest as last read or written, to skip a status write with
+	// no change.
 	original *dbaasv1.OpsRequest
 	// cluster is the DatabaseCluster the operation acts on (loadCluster).
 	cluster *dbaasv1.DatabaseCluster
@@ -32,6 +34,21 @@ type opsScope struct {
 	// logged are the actions recorded during this reconcile, mirrored as Events.
 	logged []dbaasv1.OpsAction
 	// fenced is true once this reconcile wrote the status with the resourceVersion it
-	// read, proving the read fresh enough to execute the operation (fence).
+	// read, proving the read fresh enough to execute the operation (commit).
 	fenced bool
+	// force makes the next status write go out even when nothing changed (fence).
+	force bool
+	// fresh are the steps this reconcile marked Started itself: they have not run,
+	// so they run without checking the live target first (plan, execute).
+	fresh map[int]bool
+}
+
+// child returns the observed child with the given key, or nil.
+func (s *opsScope) child(key string) *unstructured.Unstructured {
+	for _, o := range s.observed {
+		if o.GetAnnotations()[dbaasv1.KeyAnnotation] == key {
+			return o
+		}
+	}
+	return nil
 }

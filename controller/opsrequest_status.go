@@ -8,7 +8,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 )
@@ -69,15 +68,18 @@ func (r *OpsRequestReconciler) setCondition(s *opsScope, condition string, statu
 	})
 }
 
-// writeOpsStatus is the one status write of a reconcile. It is skipped when nothing
-// changed and guarded by the resourceVersion: a conflict is retried with fresh data.
-// The actions logged by this reconcile are mirrored as Events after the write.
+// writeOpsStatus writes the status. It is skipped when nothing changed, unless
+// s.force asks for it, and guarded by the resourceVersion: a conflict is retried
+// with fresh data. It is an update, not a merge patch: the plan's patches hold
+// nulls (a field to remove), which a merge patch would take for removals of its
+// own. The actions logged since the last write are mirrored as Events after the
+// write.
 func (r *OpsRequestReconciler) writeOpsStatus(ctx context.Context, s *opsScope) error {
-	if equality.Semantic.DeepEqual(s.original.Status, s.ops.Status) {
+	if !s.force && equality.Semantic.DeepEqual(s.original.Status, s.ops.Status) {
 		return nil
 	}
-	patch := client.MergeFromWithOptions(s.original, client.MergeFromWithOptimisticLock{})
-	if err := r.Status().Patch(ctx, s.ops, patch); err != nil {
+	s.force = false
+	if err := r.Status().Update(ctx, s.ops); err != nil {
 		return fmt.Errorf("cannot write the status of OpsRequest %s: %w", s.ops.Name, err)
 	}
 	for _, a := range s.logged {

@@ -31,6 +31,10 @@ var env struct {
 	simulator *simulate.Simulator
 	kubectl   string
 	operator  *operatorProcess
+	// kills stops the operator at armed points of an operation; writes counts the
+	// operator's writes per step of an operation.
+	kills  killSwitch
+	writes writeLog
 }
 
 func TestMain(m *testing.M) {

@@ -4,21 +4,35 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
 	"dbaas.io/operator/internal/operator"
 )
 
 // operatorProcess runs the operator in this test process, as `dbaas-operator` would
-// run it, and can restart it with other options (a policy or engine override).
+// run it, and can restart it with other options (a policy or engine override), or
+// kill it from inside one of its reconciles and start a fresh one (kill). Every
+// instance records its operations' writes (writes) and calls the kill switch
+// (kills) at the operations' named points.
 type operatorProcess struct {
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan error
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	done    chan error
+	mgr     manager.Manager
+	options operator.Options
+	// restarting counts the fresh operators kill is starting.
+	restarting sync.WaitGroup
+	// restartErr is the last error of a start after a kill.
+	restartErr error
 }
 
 // start runs the operator with o plus the control plane's webhook settings.
@@ -34,27 +48,31 @@ func (p *operatorProcess) start(o operator.Options) error {
 	o.WebhookHost = env.cluster.WebhookHost
 	o.WebhookPort = env.cluster.WebhookPort
 	o.WebhookCertDir = env.cluster.WebhookCertDir
-	mgr, err := operator.New(env.cluster.Config, o)
+	o.OpsHook = env.kills.hook
+	cfg := rest.CopyConfig(env.cluster.Config)
+	cfg.Wrap(env.writes.wrap)
+	mgr, err := operator.New(cfg, o)
 	if err != nil {
 		return fmt.Errorf("cannot create the operator: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p.cancel, p.done = cancel, make(chan error, 1)
+	p.cancel, p.done, p.mgr, p.options = cancel, make(chan error, 1), mgr, o
 	go func() { p.done <- mgr.Start(ctx) }()
 	return nil
 }
 
-// stop stops the operator and waits for it.
+// stop stops the operator and waits for it, after any fresh one a kill is starting.
 func (p *operatorProcess) stop() error {
+	p.restarting.Wait()
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cancel == nil {
+	cancel, done := p.cancel, p.done
+	p.cancel = nil
+	p.mu.Unlock()
+	if cancel == nil {
 		return nil
 	}
-	p.cancel()
-	err := <-p.done
-	p.cancel = nil
-	return err
+	cancel()
+	return <-done
 }
 
 // restart stops the operator and starts it with o.
@@ -71,6 +89,58 @@ func (p *operatorProcess) restart(o operator.Options) error {
 // operatorNamespace is the operator's own namespace, where it keeps the last good
 // overrides.
 const operatorNamespace = "dbaas-system"
+
+// kill stops the operator at once, as a crash would: it is called from inside one
+// of its reconciles, which then panics, so it cannot wait there. A fresh operator
+// with the same options starts once the old one has stopped.
+func (p *operatorProcess) kill() {
+	p.mu.Lock()
+	cancel, done, o := p.cancel, p.done, p.options
+	p.cancel = nil
+	p.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	p.restarting.Add(1)
+	go func() {
+		defer p.restarting.Done()
+		<-done
+		err := p.start(o)
+		p.mu.Lock()
+		p.restartErr = err
+		p.mu.Unlock()
+	}()
+}
+
+// ready waits until no fresh operator is being started and the running one serves
+// its webhooks, so that a script can apply objects again.
+func (p *operatorProcess) ready(ctx context.Context) error {
+	p.restarting.Wait()
+	p.mu.Lock()
+	mgr, err := p.mgr, p.restartErr
+	p.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("the fresh operator did not start: %w", err)
+	}
+	server, ok := mgr.GetWebhookServer().(*webhook.DefaultServer)
+	if !ok {
+		return nil
+	}
+	check := server.StartedChecker()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
+		err := check(req)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the operator's webhooks do not serve: %w", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
 
 // operatorLogPath is the file the operator logs to: DBAAS_OPERATOR_LOG, or a
 // temporary file whose errors are printed when a test fails.

@@ -51,6 +51,7 @@ func TestExclusiveScripts(t *testing.T) {
 			}
 			testscript.Run(t, p)
 		})
+		env.kills.reset()
 		if err := env.operator.restart(operator.Options{}); err != nil {
 			t.Fatal(err)
 		}
@@ -107,6 +108,10 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"engines-copy":     cmdEnginesCopy,
 	"metric":           cmdMetric,
 	"kstatus":          cmdKstatus,
+
+	"kill-operator-at": cmdKillOperatorAt,
+	"killed":           cmdKilled,
+	"ops-writes":       cmdOpsWrites,
 }
 
 // cmdKubectl runs the real kubectl in the script's namespace:

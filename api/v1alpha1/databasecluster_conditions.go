@@ -46,7 +46,9 @@ const (
 	// TakeOverRefusedReason: an object the engine renders exists already and was
 	// not created by this cluster; the operator leaves it untouched.
 	TakeOverRefusedReason = "TakeOverRefused"
-	// ReadFailedReason: reading what the engine requires failed; it is retried.
+	// ReadFailedReason: reading what the engine requires, or what an operation
+	// needs, failed. A cluster retries; an operation fails when retrying does not
+	// cure the error (forbidden, invalid).
 	ReadFailedReason = "ReadFailed"
 )
 

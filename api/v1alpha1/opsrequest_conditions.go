@@ -15,18 +15,33 @@ const (
 const (
 	// ClusterNotFoundReason: spec.clusterRef names no DatabaseCluster.
 	ClusterNotFoundReason = "ClusterNotFound"
+	// ClusterReplacedReason: the DatabaseCluster the operation was for was deleted
+	// and another one created under its name (status.clusterUID differs).
+	ClusterReplacedReason = "ClusterReplaced"
+	// ClusterDeletingReason: a pending operation's DatabaseCluster is being deleted.
+	ClusterDeletingReason = "ClusterDeleting"
+	// ClusterPausedReason: the operation waits while the DatabaseCluster has
+	// spec.paused.
+	ClusterPausedReason = "ClusterPaused"
+	// EngineErrorReason: the engine failed to evaluate the operation (a CUE error).
+	EngineErrorReason = "EngineError"
 	// UnsupportedReason: the cluster's engine does not define the operation type.
 	UnsupportedReason = "Unsupported"
 	// InvalidParametersReason: the engine refused the operation's parameters.
 	InvalidParametersReason = "InvalidParameters"
-	// ActionFailedReason: applying the spec patch or an action failed.
+	// ActionFailedReason: a step of the plan (the spec patch or an action) failed with
+	// an error that retrying does not cure.
 	ActionFailedReason = "ActionFailed"
 	// OperationFailedReason: the child reported the operation failed.
 	OperationFailedReason = "OperationFailed"
-	// TimedOutReason: the operation ran longer than spec.timeoutSeconds.
+	// TimedOutReason: the operation waited or ran longer than its timeout.
 	TimedOutReason = "TimedOut"
-	// CancelledReason: spec.cancel was set while the operation was pending.
+	// CancelledReason: spec.cancel was set while the operation was pending, or while
+	// it ran and its rollback was applied.
 	CancelledReason = "Cancelled"
+	// CancelRefusedReason: spec.cancel was set on a running operation the engine
+	// declares no way back for.
+	CancelRefusedReason = "CancelRefused"
 	// WaitingReason: the operation waits in the cluster's queue.
 	WaitingReason = "WaitingInQueue"
 	// RunningReason: the operation runs.
@@ -39,6 +54,10 @@ const (
 const (
 	// OpsRequestLabel names the OpsRequest that created an object.
 	OpsRequestLabel = "dbaas.io/opsrequest"
+	// OpsRequestUIDLabel is the UID of the OpsRequest that created an object: an
+	// operation finds what it created by it, never by name, so a new OpsRequest that
+	// reuses an old one's name does not take the old one's objects for its own.
+	OpsRequestUIDLabel = "dbaas.io/opsrequest-uid"
 )
 
 // Finished reports whether the phase is final.

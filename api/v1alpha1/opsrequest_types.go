@@ -4,6 +4,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // OpsType is a day-2 operation on a DatabaseCluster.
@@ -78,11 +79,16 @@ type OpsRequestSpec struct {
 	// +optional
 	Custom *Custom `json:"custom,omitempty"`
 
-	// Cancel cancels the operation while it is still Pending.
+	// Cancel cancels the operation. A Pending one ends Cancelled with nothing changed;
+	// a Running one runs the rollback its plan records (the spec it patched goes back
+	// to what it was) and ends Cancelled, or, when the engine declares no safe way
+	// back for its type, says why and goes on.
 	// +optional
 	Cancel bool `json:"cancel,omitempty"`
 
-	// TimeoutSeconds fails the operation as TimedOut when it runs longer. Default: none.
+	// TimeoutSeconds fails the operation as TimedOut when it waits in the queue longer
+	// (counted from its creation) or runs longer (counted from its start). Default: the
+	// engine's default for the operation type, shown in status.timeoutSeconds.
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	TimeoutSeconds *int32 `json:"timeoutSeconds,omitempty"`
@@ -148,7 +154,8 @@ type RebuildInstance struct {
 
 // BackupOps takes an on-demand backup.
 type BackupOps struct {
-	// Name of the backup object to create. Default: the OpsRequest's name.
+	// Name of the backup object to create. Default: the OpsRequest's name and the
+	// start of its UID, unique to the request.
 	// +optional
 	Name string `json:"name,omitempty"`
 }
@@ -217,6 +224,17 @@ type OpsRequestStatus struct {
 	// CompletionTime is when the operation finished.
 	// +optional
 	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	// ClusterUID is the UID of the DatabaseCluster the operation was first seen with:
+	// it acts on that cluster only, not on another one created under the same name.
+	// +optional
+	ClusterUID types.UID `json:"clusterUID,omitempty"`
+	// TimeoutSeconds is the timeout in effect: spec.timeoutSeconds, or the engine's
+	// default for the operation type.
+	// +optional
+	TimeoutSeconds *int32 `json:"timeoutSeconds,omitempty"`
+	// Plan is what the operation does, recorded before it changes anything.
+	// +optional
+	Plan *OpsPlan `json:"plan,omitempty"`
 	// Actions is the most recent actions, oldest first (bounded).
 	// +kubebuilder:validation:MaxItems=50
 	// +optional

@@ -99,6 +99,9 @@ type Options struct {
 	// it does not watch yet (a child operator installed after it started).
 	// Default: 30s.
 	KindPollInterval time.Duration
+	// OpsHook is called at the named points of every operation (fault-injection
+	// tests stop the operator there); nil in the operator binary.
+	OpsHook controller.OpsHook
 }
 
 // Scheme returns the scheme of every typed object the operator uses.
@@ -205,6 +208,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		Recorder:    mgr.GetEventRecorder("dbaas-operator"),
 		Clock:       clock.RealClock{},
 		Concurrency: o.OpsWorkers,
+		Hook:        o.OpsHook,
 	}
 	if err := ops.SetupWithManager(mgr, kinds); err != nil {
 		return nil, fmt.Errorf("cannot set up the OpsRequest controller: %w", err)

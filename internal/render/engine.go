@@ -58,6 +58,8 @@ type Engine struct {
 	RetainedKeys []string
 	// OneShots are the keys of the children that run once.
 	OneShots []string
+	// DefaultTimeouts are the operation types' default timeouts, in seconds.
+	DefaultTimeouts map[string]int64
 
 	instances *pool
 	memo      *memo

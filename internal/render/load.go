@@ -118,11 +118,15 @@ func loadFiles(files []packageFile, digest, dir, source string) (*Engine, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := def.Unify(inst.value).Validate(); err != nil {
+	unified := def.Unify(inst.value)
+	if err := unified.Validate(); err != nil {
 		return nil, fmt.Errorf("engine %s does not satisfy #Engine: %s", dir, describe(err))
 	}
 	e := &Engine{Digest: digest, Source: source, memo: newMemo(defaultMemoBytes)}
 	if err := e.readHeader(inst.value); err != nil {
+		return nil, fmt.Errorf("engine %s: %w", dir, err)
+	}
+	if err := e.readOperationDefaults(unified); err != nil {
 		return nil, fmt.Errorf("engine %s: %w", dir, err)
 	}
 	e.instances = newPool(inst, files, dir)
@@ -190,14 +194,8 @@ func (e *Engine) readHeader(value cue.Value) error {
 		if err != nil {
 			return fmt.Errorf("cannot read operations: %s", describe(err))
 		}
-		e.Unqueued = map[string]bool{}
 		for it.Next() {
-			name := it.Selector().Unquoted()
-			e.Operations = append(e.Operations, name)
-			// queue is read once here: it must not depend on the input.
-			if q, err := it.Value().LookupPath(cue.ParsePath("queue")).Bool(); err == nil && !q {
-				e.Unqueued[name] = true
-			}
+			e.Operations = append(e.Operations, it.Selector().Unquoted())
 		}
 		sort.Strings(e.Operations)
 	}

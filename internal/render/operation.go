@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"cuelang.org/go/cue"
 )
@@ -32,6 +33,15 @@ type Operation struct {
 	Failed     bool               `json:"failed"`
 	Message    string             `json:"message,omitempty"`
 	Progress   *OperationProgress `json:"progress,omitempty"`
+	// Rollback is the engine's safe way back, evaluated with the cluster as it is
+	// before the operation; nil when there is none.
+	Rollback *Rollback `json:"rollback,omitempty"`
+}
+
+// Rollback undoes a declarative operation: a JSON merge patch of the
+// DatabaseCluster spec that restores the fields the operation's spec patch changes.
+type Rollback struct {
+	SpecPatch map[string]any `json:"specPatch"`
 }
 
 // OperationProgress counts an operation's steps.
@@ -53,6 +63,9 @@ type PatchAction struct {
 	Target      Target         `json:"target"`
 	Subresource string         `json:"subresource,omitempty"`
 	Merge       map[string]any `json:"merge"`
+	// AppliedWhen is what the target holds once the patch landed; nil: the merge
+	// patch itself.
+	AppliedWhen map[string]any `json:"appliedWhen,omitempty"`
 }
 
 // Target is a child by key, or an object by kind and name.
@@ -66,6 +79,48 @@ type Target struct {
 // HasOperation reports whether the engine defines the operation type.
 func (e *Engine) HasOperation(opType string) bool {
 	return slices.Contains(e.Operations, opType)
+}
+
+// OperationTimeout is how long an operation of the type may wait and run when its
+// OpsRequest sets no timeout (the engine's defaultTimeoutSeconds).
+func (e *Engine) OperationTimeout(opType string) time.Duration {
+	if s, ok := e.DefaultTimeouts[opType]; ok {
+		return time.Duration(s) * time.Second
+	}
+	return defaultOperationTimeout
+}
+
+// defaultOperationTimeout is the timeout of an operation type the engine loaded
+// without (#Operation gives every type one).
+const defaultOperationTimeout = time.Hour
+
+// readOperationDefaults reads what each operation declares for every input:
+// queue and defaultTimeoutSeconds. engine is the package unified with #Engine, so
+// the contract's defaults apply; both must not depend on the input.
+func (e *Engine) readOperationDefaults(engine cue.Value) error {
+	ops := engine.LookupPath(cue.ParsePath("operations"))
+	if !ops.Exists() {
+		return nil
+	}
+	it, err := ops.Fields()
+	if err != nil {
+		return fmt.Errorf("cannot read operations: %s", describe(err))
+	}
+	e.Unqueued, e.DefaultTimeouts = map[string]bool{}, map[string]int64{}
+	for it.Next() {
+		name := it.Selector().Unquoted()
+		q, err := it.Value().LookupPath(cue.ParsePath("queue")).Bool()
+		if err != nil {
+			return fmt.Errorf("operation %s: queue must be a bool that does not depend on the input: %s", name, describe(err))
+		}
+		e.Unqueued[name] = !q
+		t, err := it.Value().LookupPath(cue.ParsePath("defaultTimeoutSeconds")).Int64()
+		if err != nil {
+			return fmt.Errorf("operation %s: defaultTimeoutSeconds must be an int that does not depend on the input: %s", name, describe(err))
+		}
+		e.DefaultTimeouts[name] = t
+	}
+	return nil
 }
 
 // Operation evaluates operations[opType] with the cluster (including its status) in
