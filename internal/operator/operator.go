@@ -137,9 +137,10 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		watched[gvk.GroupKind()] = true
 	}
 	resync := make(chan event.GenericEvent)
+	lookups := watchedFromCache{cached: mgr.GetClient(), live: mgr.GetAPIReader(), watched: watched}
 	clusters := &controller.DatabaseClusterReconciler{
 		Resync:        resync,
-		Lookups:       watchedFromCache{cached: mgr.GetClient(), live: mgr.GetAPIReader(), watched: watched},
+		Lookups:       lookups,
 		Concurrency:   o.Concurrency,
 		Client:        mgr.GetClient(),
 		Providers:     providers,
@@ -164,11 +165,11 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		return nil, fmt.Errorf("cannot set up the OpsRequest controller: %w", err)
 	}
 	if o.Webhooks {
-		v := &dbaaswebhook.DatabaseClusterValidator{Providers: providers, Registry: registry, Policy: gate}
+		v := &dbaaswebhook.DatabaseClusterValidator{Providers: providers, Registry: registry, Policy: gate, Lookups: lookups, Live: mgr.GetAPIReader()}
 		if err := v.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the DatabaseCluster webhook: %w", err)
 		}
-		ov := &dbaaswebhook.OpsRequestValidator{Client: mgr.GetAPIReader(), Providers: providers, Policy: gate}
+		ov := &dbaaswebhook.OpsRequestValidator{Client: mgr.GetAPIReader(), Cache: mgr.GetClient(), Providers: providers, Policy: gate}
 		if err := ov.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the OpsRequest webhook: %w", err)
 		}

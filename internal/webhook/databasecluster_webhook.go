@@ -5,11 +5,13 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
@@ -30,6 +32,13 @@ type DatabaseClusterValidator struct {
 	Registry  *render.Registry
 	// Policy is the cluster policy; nil allows everything.
 	Policy ClusterPolicy
+	// Lookups reads the objects an engine requires (its running child, a Secret), as
+	// the reconciler does, so the engine judges a change against what runs; nil
+	// renders without them.
+	Lookups client.Reader
+	// Live reads from the API server whether the children a new cluster would render
+	// exist already; nil skips that check.
+	Live client.Reader
 }
 
 // +kubebuilder:webhook:path=/validate-dbaas-io-v1alpha1-databasecluster,mutating=false,failurePolicy=fail,sideEffects=None,groups=dbaas.io,resources=databaseclusters,verbs=create;update,versions=v1alpha1,name=vdatabasecluster.dbaas.io,admissionReviewVersions=v1
@@ -39,18 +48,29 @@ func (v *DatabaseClusterValidator) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewWebhookManagedBy(mgr, &dbaasv1.DatabaseCluster{}).WithValidator(v).Complete()
 }
 
-// ValidateCreate checks a new cluster.
+// ValidateCreate checks a new cluster, and that it would not take over objects that
+// exist already.
 func (v *DatabaseClusterValidator) ValidateCreate(ctx context.Context, c *dbaasv1.DatabaseCluster) (admission.Warnings, error) {
-	return nil, v.validate(ctx, c)
+	result, err := v.validate(ctx, c, "")
+	if err != nil {
+		return nil, err
+	}
+	return nil, v.refuseTakeOver(ctx, c, result)
 }
 
-// ValidateUpdate checks a changed cluster. A cluster being deleted is let through so
-// that removing its finalizer never fails.
-func (v *DatabaseClusterValidator) ValidateUpdate(ctx context.Context, _, c *dbaasv1.DatabaseCluster) (admission.Warnings, error) {
+// ValidateUpdate checks a changed cluster against the version it runs: the old
+// status's, else the old spec's. A cluster being deleted is let through so that
+// removing its finalizer never fails.
+func (v *DatabaseClusterValidator) ValidateUpdate(ctx context.Context, old, c *dbaasv1.DatabaseCluster) (admission.Warnings, error) {
 	if !c.DeletionTimestamp.IsZero() {
 		return nil, nil
 	}
-	return nil, v.validate(ctx, c)
+	running := old.Status.Version
+	if running == "" {
+		running = old.Spec.Version
+	}
+	_, err := v.validate(ctx, c, running)
+	return nil, err
 }
 
 // ValidateDelete allows every deletion.
@@ -58,26 +78,29 @@ func (v *DatabaseClusterValidator) ValidateDelete(context.Context, *dbaasv1.Data
 	return nil, nil
 }
 
-func (v *DatabaseClusterValidator) validate(ctx context.Context, c *dbaasv1.DatabaseCluster) error {
+// validate renders the cluster as the reconciler would, with what its engine requires
+// and the version it runs ("" for a new cluster), and runs the cluster policy.
+func (v *DatabaseClusterValidator) validate(ctx context.Context, c *dbaasv1.DatabaseCluster, running string) (*render.Result, error) {
 	spec := field.NewPath("spec")
 	p, err := v.Providers.Get(c.Spec.Engine)
 	if err != nil {
-		return invalid(c, field.NotSupported(spec.Child("engine"), c.Spec.Engine, v.Registry.Names()))
+		return nil, invalid(c, field.NotSupported(spec.Child("engine"), c.Spec.Engine, v.Registry.Names()))
 	}
 	engine := p.Engine()
 	if c.Spec.Version != "" && !engine.HasVersion(c.Spec.Version) {
-		return invalid(c, field.NotSupported(spec.Child("version"), c.Spec.Version, engine.VersionNames()))
+		return nil, invalid(c, field.NotSupported(spec.Child("version"), c.Spec.Version, engine.VersionNames()))
 	}
-	in, err := provider.ClusterInput(c)
+	in, err := v.input(ctx, p, c)
 	if err != nil {
-		return apierrors.NewInternalError(err)
+		return nil, err
 	}
-	result, err := engine.Render(render.Input{Cluster: in})
+	withRunningVersion(in, running)
+	result, err := engine.Render(in)
 	if err != nil {
-		return invalid(c, field.Invalid(spec, "(spec)", fmt.Sprintf("engine %s cannot render this cluster: %v", engine.Name, err)))
+		return nil, invalid(c, field.Invalid(spec, "(spec)", fmt.Sprintf("engine %s cannot render this cluster: %v", engine.Name, err)))
 	}
 	if v.Policy == nil {
-		return nil
+		return result, nil
 	}
 	rendered := make([]map[string]any, 0, len(result.Objects))
 	for _, o := range result.Objects {
@@ -85,12 +108,48 @@ func (v *DatabaseClusterValidator) validate(ctx context.Context, c *dbaasv1.Data
 	}
 	decision, err := v.Policy.Cluster(ctx, c, engine, rendered)
 	if err != nil {
-		return apierrors.NewInternalError(fmt.Errorf("cannot evaluate the cluster policy: %w", err))
+		return nil, apierrors.NewInternalError(fmt.Errorf("cannot evaluate the cluster policy: %w", err))
 	}
 	if errs := violations(decision); len(errs) > 0 {
-		return invalid(c, errs...)
+		return nil, invalid(c, errs...)
 	}
-	return nil
+	return result, nil
+}
+
+// input is the engine input of the cluster: with Lookups, the one the reconciler
+// prepares (the objects the engine requires, read the same way).
+func (v *DatabaseClusterValidator) input(ctx context.Context, p provider.Provider, c *dbaasv1.DatabaseCluster) (render.Input, error) {
+	if v.Lookups == nil {
+		in, err := provider.ClusterInput(c)
+		if err != nil {
+			return render.Input{}, apierrors.NewInternalError(err)
+		}
+		return render.Input{Cluster: in}, nil
+	}
+	prepared, err := p.PreReconcileHook(ctx, v.Lookups, c)
+	var status apierrors.APIStatus
+	switch {
+	case errors.As(err, &status):
+		return render.Input{}, apierrors.NewInternalError(fmt.Errorf("cannot read what engine %s requires: %w", p.Name(), err))
+	case err != nil:
+		return render.Input{}, invalid(c, field.Invalid(field.NewPath("spec"), "(spec)", fmt.Sprintf("engine %s cannot render this cluster: %v", p.Name(), err)))
+	}
+	return prepared.Input, nil
+}
+
+// withRunningVersion gives the engine the version the cluster runs as
+// input.cluster.status.version, which the engine's version rules judge a new
+// spec.version against.
+func withRunningVersion(in render.Input, running string) {
+	if running == "" {
+		return
+	}
+	status, _ := in.Cluster["status"].(map[string]any)
+	if status == nil {
+		status = map[string]any{}
+		in.Cluster["status"] = status
+	}
+	status["version"] = running
 }
 
 // violations turns a policy decision into field errors, one per violation, on the
