@@ -89,8 +89,7 @@ func (v *OpsRequestValidator) ValidateCreate(ctx context.Context, ops *dbaasv1.O
 		return nil, apierrors.NewInternalError(err)
 	}
 	engineErrs := invalidParameters(ops, op)
-	policyWaits := decision.Allowed() || decision.OnlyReason(policy.ReasonClusterNotReady)
-	if policyWaits && len(taken) == 0 && (!decision.Allowed() || len(engineErrs) > 0) && p.Operations().Queued(string(ops.Spec.Type)) {
+	if onlyTheQueueCanChange(decision, taken, engineErrs) && p.Operations().Queued(string(ops.Spec.Type)) {
 		// An operation that queues behind another one is judged on the cluster as
 		// that one leaves it: the controller evaluates the engine and the policy again
 		// when the operation reaches the head of the queue, and waits for a Ready
@@ -108,6 +107,17 @@ func (v *OpsRequestValidator) ValidateCreate(ctx context.Context, ops *dbaasv1.O
 		return nil, opsInvalid(ops, errs...)
 	}
 	return nil, nil
+}
+
+// onlyTheQueueCanChange reports whether something stands against the operation and all
+// of it depends on the cluster as it is now, which the operations queued before it
+// change: the policy's need for a Ready cluster, the engine's objections. A name
+// that is taken or another policy violation stays as it is.
+func onlyTheQueueCanChange(decision policy.Decision, taken, engineErrs field.ErrorList) bool {
+	if len(taken) > 0 || !(decision.Allowed() || decision.OnlyReason(policy.ReasonClusterNotReady)) {
+		return false
+	}
+	return !decision.Allowed() || len(engineErrs) > 0
 }
 
 // decide runs the ops policy; no policy allows everything.
