@@ -49,27 +49,46 @@ func (v *DatabaseClusterValidator) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // ValidateCreate checks a new cluster, and that it would not take over objects that
-// exist already.
+// exist already. Nothing runs yet: the engine renders the spec alone, as the
+// reconciler's first evaluation does, which this one then answers.
 func (v *DatabaseClusterValidator) ValidateCreate(ctx context.Context, c *dbaasv1.DatabaseCluster) (admission.Warnings, error) {
-	result, err := v.validate(ctx, c, "")
+	p, err := v.provider(c)
+	if err != nil {
+		return nil, err
+	}
+	in, err := provider.ClusterInput(c)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	result, err := v.check(ctx, c, p, render.Input{Cluster: in})
 	if err != nil {
 		return nil, err
 	}
 	return nil, v.refuseTakeOver(ctx, c, result)
 }
 
-// ValidateUpdate checks a changed cluster against the version it runs: the old
+// ValidateUpdate checks a changed cluster against what runs: the engine sees the
+// objects it requires (its running child) and the version the cluster runs, the old
 // status's, else the old spec's. A cluster being deleted is let through so that
 // removing its finalizer never fails.
 func (v *DatabaseClusterValidator) ValidateUpdate(ctx context.Context, old, c *dbaasv1.DatabaseCluster) (admission.Warnings, error) {
 	if !c.DeletionTimestamp.IsZero() {
 		return nil, nil
 	}
+	p, err := v.provider(c)
+	if err != nil {
+		return nil, err
+	}
+	in, err := v.prepare(ctx, p, c)
+	if err != nil {
+		return nil, err
+	}
 	running := old.Status.Version
 	if running == "" {
 		running = old.Spec.Version
 	}
-	_, err := v.validate(ctx, c, running)
+	withRunningVersion(in, running)
+	_, err = v.check(ctx, c, p, in)
 	return nil, err
 }
 
@@ -78,26 +97,25 @@ func (v *DatabaseClusterValidator) ValidateDelete(context.Context, *dbaasv1.Data
 	return nil, nil
 }
 
-// validate renders the cluster as the reconciler would, with what its engine requires
-// and the version it runs ("" for a new cluster), and runs the cluster policy.
-func (v *DatabaseClusterValidator) validate(ctx context.Context, c *dbaasv1.DatabaseCluster, running string) (*render.Result, error) {
+// provider is the cluster's engine, which must have its version in the catalog.
+func (v *DatabaseClusterValidator) provider(c *dbaasv1.DatabaseCluster) (provider.Provider, error) {
 	spec := field.NewPath("spec")
 	p, err := v.Providers.Get(c.Spec.Engine)
 	if err != nil {
 		return nil, invalid(c, field.NotSupported(spec.Child("engine"), c.Spec.Engine, v.Registry.Names()))
 	}
-	engine := p.Engine()
-	if c.Spec.Version != "" && !engine.HasVersion(c.Spec.Version) {
+	if engine := p.Engine(); c.Spec.Version != "" && !engine.HasVersion(c.Spec.Version) {
 		return nil, invalid(c, field.NotSupported(spec.Child("version"), c.Spec.Version, engine.VersionNames()))
 	}
-	in, err := v.input(ctx, p, c)
-	if err != nil {
-		return nil, err
-	}
-	withRunningVersion(in, running)
+	return p, nil
+}
+
+// check renders the engine input and runs the cluster policy on the result.
+func (v *DatabaseClusterValidator) check(ctx context.Context, c *dbaasv1.DatabaseCluster, p provider.Provider, in render.Input) (*render.Result, error) {
+	engine := p.Engine()
 	result, err := engine.Render(in)
 	if err != nil {
-		return nil, invalid(c, field.Invalid(spec, "(spec)", fmt.Sprintf("engine %s cannot render this cluster: %v", engine.Name, err)))
+		return nil, invalid(c, field.Invalid(field.NewPath("spec"), "(spec)", fmt.Sprintf("engine %s cannot render this cluster: %v", engine.Name, err)))
 	}
 	if v.Policy == nil {
 		return result, nil
@@ -116,9 +134,9 @@ func (v *DatabaseClusterValidator) validate(ctx context.Context, c *dbaasv1.Data
 	return result, nil
 }
 
-// input is the engine input of the cluster: with Lookups, the one the reconciler
-// prepares (the objects the engine requires, read the same way).
-func (v *DatabaseClusterValidator) input(ctx context.Context, p provider.Provider, c *dbaasv1.DatabaseCluster) (render.Input, error) {
+// prepare is the engine input of a cluster as the reconciler prepares it, with the
+// objects the engine requires read the same way; without Lookups, the spec alone.
+func (v *DatabaseClusterValidator) prepare(ctx context.Context, p provider.Provider, c *dbaasv1.DatabaseCluster) (render.Input, error) {
 	if v.Lookups == nil {
 		in, err := provider.ClusterInput(c)
 		if err != nil {
