@@ -75,7 +75,7 @@ func (g *Gate) Cluster(ctx context.Context, cluster *dbaasv1.DatabaseCluster, en
 }
 
 // Ops evaluates the ops gate for an operation on a cluster, with the spec patch the
-// engine's definition of the operation makes (see SpecPatch).
+// engine's definition of the operation makes (see specPatch).
 func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine) (Decision, error) {
 	opsObj, err := toMap(ops, true)
 	if err != nil {
@@ -89,7 +89,7 @@ func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv
 	if err != nil {
 		return Decision{}, err
 	}
-	patch, err := SpecPatch(engine, ops, cluster)
+	patch, err := specPatch(engine, ops, cluster)
 	if err != nil {
 		return Decision{}, err
 	}

@@ -8,14 +8,14 @@ import (
 	"dbaas.io/operator/internal/render"
 )
 
-// SpecPatch is the patch the engine's definition of an operation makes to the
+// specPatch is the patch the engine's definition of an operation makes to the
 // cluster's spec, nil for an operation the engine does not define or that patches
 // nothing. The engine's definition is the one that counts (how Reconfiguring merges
 // parameters, for one): the ops policy judges its result rather than redoing it.
 //
 // It depends on the cluster's spec and the request's spec only, so the evaluation
 // made at admission answers the one made when the operation starts.
-func SpecPatch(engine *render.Engine, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster) (map[string]any, error) {
+func specPatch(engine *render.Engine, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster) (map[string]any, error) {
 	if !engine.HasOperation(string(ops.Spec.Type)) {
 		return nil, nil
 	}
