@@ -82,6 +82,22 @@ func readCluster(t testing.TB, dir string) (*dbaasv1.DatabaseCluster, render.Inp
 	return c, render.Input{Cluster: in}
 }
 
+// renderInput is the engine input of a render case as the operator fills it: the
+// cluster with the version it runs (input.yaml's status.version, as on an update), and
+// the objects the engine requires from lookups.yaml (by key), when the case has them.
+func renderInput(t *testing.T, dir string) render.Input {
+	t.Helper()
+	c, in := readCluster(t, dir)
+	if c.Status.Version != "" {
+		in.Cluster["status"] = map[string]any{"version": c.Status.Version}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "lookups.yaml")); err == nil {
+		in.Context.Lookups = map[string]map[string]any{}
+		readYAML(t, filepath.Join(dir, "lookups.yaml"), &in.Context.Lookups, false)
+	}
+	return in
+}
+
 // TestRenderGolden renders every case and compares the objects, by key, with
 // want.yaml, or the error with want.err.
 func TestRenderGolden(t *testing.T) {
@@ -92,8 +108,7 @@ func TestRenderGolden(t *testing.T) {
 			if !ok {
 				t.Fatalf("engine %s not loaded", tc.engine)
 			}
-			_, in := readCluster(t, tc.dir)
-			result, err := e.Render(in)
+			result, err := e.Render(renderInput(t, tc.dir))
 			wantErr, hasWantErr := readOptional(t, filepath.Join(tc.dir, "want.err"))
 			if hasWantErr || (*update && err != nil) {
 				if err == nil {

@@ -44,6 +44,11 @@ kind: DatabaseCluster
 metadata: {name: tuned}
 spec: {engine: postgresql, storage: {size: 1Gi}, config: [{name: ssl, value: "off"}]}
 `)
+	noCluster := write("no-cluster.yaml", `apiVersion: dbaas.io/v1alpha1
+kind: DatabaseClutser
+metadata: {name: typo}
+spec: {engine: postgresql, storage: {size: 1Gi}}
+`)
 	tests := map[string]struct {
 		args     []string // command line
 		code     int      // exit code
@@ -68,6 +73,12 @@ spec: {engine: postgresql, storage: {size: 1Gi}, config: [{name: ssl, value: "of
 		"vet lists the engines and checks the clusters": {
 			args:   []string{"vet", good},
 			stdout: []string{"engine kafka", "engine mongodb", "engine mysql", "engine postgresql", "ok " + good + " (orders)"},
+		},
+		"vet fails on a file without a DatabaseCluster": {
+			args:   []string{"vet", good, noCluster},
+			code:   1,
+			stdout: []string{"ok " + good + " (orders)"},
+			stderr: []string{noCluster + " has no DatabaseCluster to vet"},
 		},
 		"policy eval allows a cluster and its operation": {
 			args:     []string{"policy", "eval", "-f", good},

@@ -45,6 +45,12 @@ func runVet(args []string, stdout, stderr io.Writer) error {
 			failures = append(failures, err)
 			continue
 		}
+		if len(objs.clusters) == 0 {
+			// A file vetted for nothing would pass silently: a typo in kind, a file
+			// of other objects, an empty one.
+			failures = append(failures, fmt.Errorf("%s has no DatabaseCluster to vet", file))
+			continue
+		}
 		for _, c := range objs.clusters {
 			if err := vetCluster(factory, checker, c.Spec.Engine, c); err != nil {
 				failures = append(failures, fmt.Errorf("%s (%s): %w", file, c.Name, err))

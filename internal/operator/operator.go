@@ -182,9 +182,10 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	resync := make(chan event.GenericEvent)
 	// c reads our own kinds through their typed informers, even as unstructured.
 	c := typedOwnKinds{Client: mgr.GetClient()}
+	lookups := watchedFromCache{cached: c, live: mgr.GetAPIReader(), watched: watched}
 	clusters := &controller.DatabaseClusterReconciler{
 		Resync:        resync,
-		Lookups:       watchedFromCache{cached: c, live: mgr.GetAPIReader(), watched: watched},
+		Lookups:       lookups,
 		Live:          mgr.GetAPIReader(),
 		Concurrency:   o.ClusterWorkers,
 		Client:        c,
@@ -217,11 +218,11 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		if err := (&dbaaswebhook.DatabaseClusterFinalizer{}).SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the DatabaseCluster finalizer webhook: %w", err)
 		}
-		v := &dbaaswebhook.DatabaseClusterValidator{Providers: providers, Registry: registry, Policy: gate}
+		v := &dbaaswebhook.DatabaseClusterValidator{Providers: providers, Registry: registry, Policy: gate, Lookups: lookups, Live: mgr.GetAPIReader()}
 		if err := v.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the DatabaseCluster webhook: %w", err)
 		}
-		ov := &dbaaswebhook.OpsRequestValidator{Client: mgr.GetAPIReader(), Providers: providers, Policy: gate}
+		ov := &dbaaswebhook.OpsRequestValidator{Client: mgr.GetAPIReader(), Cache: mgr.GetClient(), Providers: providers, Policy: gate}
 		if err := ov.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the OpsRequest webhook: %w", err)
 		}

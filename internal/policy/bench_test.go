@@ -81,7 +81,10 @@ func BenchmarkEvalOps(b *testing.B) {
 	ops := object(b, `{"apiVersion": "dbaas.io/v1alpha1", "kind": "OpsRequest", "metadata": {"name": "op", "namespace": "shop"},
 		"spec": {"clusterRef": "orders", "type": "Reconfiguring", "reconfiguring": {"config": [
 			{"name": "work_mem", "value": "32MB"}, {"name": "min_wal_size", "value": "1GB"}]}}}`)
-	in := OpsInput{Ops: ops, Cluster: pgCluster(b), Engine: pgEngine, Namespace: Namespace{Name: "shop"}}
+	// The engine's merge of the new parameters into the cluster's config.
+	patch := object(b, `{"config": [{"name": "max_connections", "value": "300"}, {"name": "max_wal_size", "value": "2GB"},
+		{"name": "work_mem", "value": "32MB"}, {"name": "min_wal_size", "value": "1GB"}]}`)
+	in := OpsInput{Ops: ops, Cluster: pgCluster(b), Engine: pgEngine, Namespace: Namespace{Name: "shop"}, SpecPatch: patch}
 	b.Run("uncached", func(b *testing.B) {
 		s := uncached(b)
 		benchmarkEval(b, func(ctx context.Context) (Decision, error) { return s.EvalOps(ctx, in) })

@@ -91,12 +91,17 @@ type ClusterInput struct {
 // OpsInput is the input of data.dbaas.ops.violation:
 //
 //	{"ops": <OpsRequest>, "cluster": <DatabaseCluster with status>,
-//	 "engine": {"name", "versions", "operations"}, "namespace": {"name", "labels"}}
+//	 "engine": {"name", "versions", "operations"}, "namespace": {"name", "labels"},
+//	 "specPatch": <the engine's spec patch>}
 type OpsInput struct {
 	Ops       any       `json:"ops"`
 	Cluster   any       `json:"cluster"`
 	Engine    Engine    `json:"engine"`
 	Namespace Namespace `json:"namespace"`
+	// SpecPatch is the patch the engine's definition of the operation makes to the
+	// cluster's spec (the whole spec.config after a Reconfiguring), so the policy
+	// judges the spec the engine would write; nil when it makes none.
+	SpecPatch map[string]any `json:"specPatch,omitempty"`
 }
 
 // EvalCluster runs the cluster gate.
@@ -140,13 +145,18 @@ func (s *Set) EvalOps(ctx context.Context, in OpsInput) (Decision, error) {
 	if err != nil {
 		return Decision{}, fmt.Errorf("cannot convert cluster: %w", err)
 	}
-	input := inputObject(lazy, map[string]any{
+	parts := map[string]any{
 		"ops":       ops,
 		"cluster":   cluster,
 		"engine":    in.Engine.value(),
 		"namespace": in.Namespace.value(),
-	})
-	return s.eval(ctx, s.ops, s.opsCache, opsQuery, input)
+	}
+	if in.SpecPatch != nil {
+		if parts["specPatch"], err = inputValue(in.SpecPatch, lazy); err != nil {
+			return Decision{}, fmt.Errorf("cannot convert the spec patch: %w", err)
+		}
+	}
+	return s.eval(ctx, s.ops, s.opsCache, opsQuery, inputObject(lazy, parts))
 }
 
 // inputValue converts an object of the input. Lazily (without a decision cache, whose

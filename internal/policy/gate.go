@@ -81,7 +81,8 @@ func (g *Gate) Cluster(ctx context.Context, cluster *dbaasv1.DatabaseCluster, en
 	})
 }
 
-// Ops evaluates the ops gate for an operation on a cluster.
+// Ops evaluates the ops gate for an operation on a cluster, with the spec patch the
+// engine's definition of the operation makes (see specPatch).
 func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine) (Decision, error) {
 	opsObj, err := toMap(ops, true)
 	if err != nil {
@@ -99,11 +100,16 @@ func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv
 	if set == nil {
 		return g.unavailable(), nil
 	}
+	patch, err := specPatch(engine, ops, cluster)
+	if err != nil {
+		return Decision{}, err
+	}
 	return set.EvalOps(ctx, OpsInput{
 		Ops:       opsObj,
 		Cluster:   clusterObj,
 		Engine:    Engine{Name: engine.Name, Versions: engine.VersionNames(), Operations: engine.Operations},
 		Namespace: ns,
+		SpecPatch: patch,
 	})
 }
 

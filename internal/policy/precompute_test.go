@@ -53,7 +53,9 @@ func TestPrecomputedIndexes(t *testing.T) {
 	}
 	ops := object(t, `{"metadata": {"name": "op"}, "spec": {"clusterRef": "orders", "type": "Reconfiguring",
 		"reconfiguring": {"config": [{"name": "min_wal_size", "value": "3GB"}]}}}`)
-	in := OpsInput{Ops: ops, Cluster: pgCluster(t), Engine: pgEngine}
+	patch := object(t, `{"config": [{"name": "max_connections", "value": "300"}, {"name": "max_wal_size", "value": "2GB"},
+		{"name": "min_wal_size", "value": "3GB"}]}`)
+	in := OpsInput{Ops: ops, Cluster: pgCluster(t), Engine: pgEngine, SpecPatch: patch}
 	want, err1 := plain.EvalOps(ctx, in)
 	got, err2 := s.EvalOps(ctx, in)
 	if err1 != nil || err2 != nil || !reflect.DeepEqual(got, want) || want.Allowed() {

@@ -25,12 +25,18 @@ func ClusterInput(cluster *dbaasv1.DatabaseCluster) (map[string]any, error) {
 	if a := userAnnotations(cluster.Annotations); len(a) > 0 {
 		meta["annotations"] = a
 	}
-	return map[string]any{
+	in := map[string]any{
 		"apiVersion": dbaasv1.GroupVersion.String(),
 		"kind":       "DatabaseCluster",
 		"metadata":   meta,
 		"spec":       spec,
-	}, nil
+	}
+	// The version the operator last applied is what the engine's version rules judge
+	// spec.version against, on every path: the webhook and the reconcile alike.
+	if v := cluster.Status.Version; v != "" {
+		in["status"] = map[string]any{"version": v}
+	}
+	return in, nil
 }
 
 // Prepare returns the engine input of a cluster without lookups: its identity,

@@ -5,11 +5,13 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
@@ -30,6 +32,13 @@ type DatabaseClusterValidator struct {
 	Registry  *render.Registry
 	// Policy is the cluster policy; nil allows everything.
 	Policy ClusterPolicy
+	// Lookups reads the objects an engine requires (its running child, a Secret), as
+	// the reconciler does, so the engine judges a change against what runs; nil
+	// renders without them.
+	Lookups client.Reader
+	// Live reads from the API server whether the children a new cluster would render
+	// exist already; nil skips that check.
+	Live client.Reader
 }
 
 // +kubebuilder:webhook:path=/validate-dbaas-io-v1alpha1-databasecluster,mutating=false,failurePolicy=fail,sideEffects=None,groups=dbaas.io,resources=databaseclusters,verbs=create;update,versions=v1alpha1,name=vdatabasecluster.dbaas.io,admissionReviewVersions=v1
@@ -39,18 +48,48 @@ func (v *DatabaseClusterValidator) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewWebhookManagedBy(mgr, &dbaasv1.DatabaseCluster{}).WithValidator(v).Complete()
 }
 
-// ValidateCreate checks a new cluster.
+// ValidateCreate checks a new cluster, and that it would not take over objects that
+// exist already. Nothing runs yet: the engine renders the spec alone, as the
+// reconciler's first evaluation does, which this one then answers.
 func (v *DatabaseClusterValidator) ValidateCreate(ctx context.Context, c *dbaasv1.DatabaseCluster) (admission.Warnings, error) {
-	return nil, v.validate(ctx, c)
+	p, err := v.provider(c)
+	if err != nil {
+		return nil, err
+	}
+	in, err := provider.ClusterInput(c)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	result, err := v.check(ctx, c, p, render.Input{Cluster: in})
+	if err != nil {
+		return nil, err
+	}
+	return nil, v.refuseTakeOver(ctx, c, result)
 }
 
-// ValidateUpdate checks a changed cluster. A cluster being deleted is let through so
-// that removing its finalizer never fails.
-func (v *DatabaseClusterValidator) ValidateUpdate(ctx context.Context, _, c *dbaasv1.DatabaseCluster) (admission.Warnings, error) {
+// ValidateUpdate checks a changed cluster against what runs: the engine sees the
+// objects it requires (its running child) and the version the cluster runs, the old
+// status's, else the old spec's. A cluster being deleted is let through so that
+// removing its finalizer never fails.
+func (v *DatabaseClusterValidator) ValidateUpdate(ctx context.Context, old, c *dbaasv1.DatabaseCluster) (admission.Warnings, error) {
 	if !c.DeletionTimestamp.IsZero() {
 		return nil, nil
 	}
-	return nil, v.validate(ctx, c)
+	p, err := v.provider(c)
+	if err != nil {
+		return nil, err
+	}
+	in, err := v.prepare(ctx, p, c)
+	if err != nil {
+		return nil, err
+	}
+	running := old.Status.Version
+	if running == "" {
+		running = old.Spec.Version
+	}
+	withRunningVersion(in, running)
+	_, err = v.check(ctx, c, p, in)
+	return nil, err
 }
 
 // ValidateDelete allows every deletion.
@@ -58,26 +97,28 @@ func (v *DatabaseClusterValidator) ValidateDelete(context.Context, *dbaasv1.Data
 	return nil, nil
 }
 
-func (v *DatabaseClusterValidator) validate(ctx context.Context, c *dbaasv1.DatabaseCluster) error {
+// provider is the cluster's engine, which must have its version in the catalog.
+func (v *DatabaseClusterValidator) provider(c *dbaasv1.DatabaseCluster) (provider.Provider, error) {
 	spec := field.NewPath("spec")
 	p, err := v.Providers.Get(c.Spec.Engine)
 	if err != nil {
-		return invalid(c, field.NotSupported(spec.Child("engine"), c.Spec.Engine, v.Registry.Names()))
+		return nil, invalid(c, field.NotSupported(spec.Child("engine"), c.Spec.Engine, v.Registry.Names()))
 	}
+	if engine := p.Engine(); c.Spec.Version != "" && !engine.HasVersion(c.Spec.Version) {
+		return nil, invalid(c, field.NotSupported(spec.Child("version"), c.Spec.Version, engine.VersionNames()))
+	}
+	return p, nil
+}
+
+// check renders the engine input and runs the cluster policy on the result.
+func (v *DatabaseClusterValidator) check(ctx context.Context, c *dbaasv1.DatabaseCluster, p provider.Provider, in render.Input) (*render.Result, error) {
 	engine := p.Engine()
-	if c.Spec.Version != "" && !engine.HasVersion(c.Spec.Version) {
-		return invalid(c, field.NotSupported(spec.Child("version"), c.Spec.Version, engine.VersionNames()))
-	}
-	in, err := provider.ClusterInput(c)
+	result, err := engine.Render(in)
 	if err != nil {
-		return apierrors.NewInternalError(err)
-	}
-	result, err := engine.Render(render.Input{Cluster: in})
-	if err != nil {
-		return invalid(c, field.Invalid(spec, "(spec)", fmt.Sprintf("engine %s cannot render this cluster: %v", engine.Name, err)))
+		return nil, invalid(c, field.Invalid(field.NewPath("spec"), "(spec)", fmt.Sprintf("engine %s cannot render this cluster: %v", engine.Name, err)))
 	}
 	if v.Policy == nil {
-		return nil
+		return result, nil
 	}
 	rendered := make([]map[string]any, 0, len(result.Objects))
 	for _, o := range result.Objects {
@@ -85,12 +126,48 @@ func (v *DatabaseClusterValidator) validate(ctx context.Context, c *dbaasv1.Data
 	}
 	decision, err := v.Policy.Cluster(ctx, c, engine, rendered)
 	if err != nil {
-		return apierrors.NewInternalError(fmt.Errorf("cannot evaluate the cluster policy: %w", err))
+		return nil, apierrors.NewInternalError(fmt.Errorf("cannot evaluate the cluster policy: %w", err))
 	}
 	if errs := violations(decision); len(errs) > 0 {
-		return invalid(c, errs...)
+		return nil, invalid(c, errs...)
 	}
-	return nil
+	return result, nil
+}
+
+// prepare is the engine input of a cluster as the reconciler prepares it, with the
+// objects the engine requires read the same way; without Lookups, the spec alone.
+func (v *DatabaseClusterValidator) prepare(ctx context.Context, p provider.Provider, c *dbaasv1.DatabaseCluster) (render.Input, error) {
+	if v.Lookups == nil {
+		in, err := provider.ClusterInput(c)
+		if err != nil {
+			return render.Input{}, apierrors.NewInternalError(err)
+		}
+		return render.Input{Cluster: in}, nil
+	}
+	prepared, err := p.PreReconcileHook(ctx, v.Lookups, c)
+	var status apierrors.APIStatus
+	switch {
+	case errors.As(err, &status):
+		return render.Input{}, apierrors.NewInternalError(fmt.Errorf("cannot read what engine %s requires: %w", p.Name(), err))
+	case err != nil:
+		return render.Input{}, invalid(c, field.Invalid(field.NewPath("spec"), "(spec)", fmt.Sprintf("engine %s cannot render this cluster: %v", p.Name(), err)))
+	}
+	return prepared.Input, nil
+}
+
+// withRunningVersion gives the engine the version the cluster runs as
+// input.cluster.status.version, which the engine's version rules judge a new
+// spec.version against.
+func withRunningVersion(in render.Input, running string) {
+	if running == "" {
+		return
+	}
+	status, _ := in.Cluster["status"].(map[string]any)
+	if status == nil {
+		status = map[string]any{}
+		in.Cluster["status"] = status
+	}
+	status["version"] = running
 }
 
 // violations turns a policy decision into field errors, one per violation, on the

@@ -23,10 +23,15 @@ type OpsPolicy interface {
 }
 
 // OpsRequestValidator refuses, at apply time, operations the cluster's engine does
-// not define or the ops policy denies, and any change to an OpsRequest's spec but
-// spec.cancel.
+// not define, finds invalid or cannot run, that the ops policy denies, or that target
+// a cluster being deleted; and any change to an OpsRequest's spec but spec.cancel.
 type OpsRequestValidator struct {
-	Client    client.Reader
+	// Client reads from the API server: the OpsRequests queued on the cluster, and
+	// whether the objects an operation would create exist already.
+	Client client.Reader
+	// Cache reads the cluster and its children, as the OpsRequest controller does;
+	// nil reads them through Client.
+	Cache     client.Reader
 	Providers *provider.Factory
 	// Policy is the ops policy; nil allows everything.
 	Policy OpsPolicy
@@ -43,49 +48,117 @@ func (v *OpsRequestValidator) SetupWithManager(mgr ctrl.Manager) error {
 // An operation on a cluster that does not exist is let through: the controller
 // fails it with ClusterNotFound, which is what a user looking at it expects to read.
 func (v *OpsRequestValidator) ValidateCreate(ctx context.Context, ops *dbaasv1.OpsRequest) (admission.Warnings, error) {
-	cluster := &dbaasv1.DatabaseCluster{}
-	err := v.Client.Get(ctx, client.ObjectKey{Namespace: ops.Namespace, Name: ops.Spec.ClusterRef}, cluster)
+	cluster, err := v.cluster(ctx, ops)
 	if apierrors.IsNotFound(err) {
 		return admission.Warnings{fmt.Sprintf("DatabaseCluster %q does not exist: the operation will fail", ops.Spec.ClusterRef)}, nil
 	}
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
+	if !cluster.DeletionTimestamp.IsZero() {
+		return nil, opsInvalid(ops, field.Forbidden(field.NewPath("spec", "clusterRef"),
+			fmt.Sprintf("DatabaseCluster %s is being deleted: no operation can run on it", cluster.Name)))
+	}
 	p, err := v.Providers.Get(cluster.Spec.Engine)
 	if err != nil {
 		return nil, opsInvalid(ops, field.Invalid(field.NewPath("spec", "clusterRef"), ops.Spec.ClusterRef, err.Error()))
 	}
-	var decision policy.Decision
-	if v.Policy != nil {
-		if decision, err = v.Policy.Ops(ctx, ops, cluster, p.Engine()); err != nil {
-			return nil, apierrors.NewInternalError(fmt.Errorf("cannot evaluate the ops policy: %w", err))
-		}
-	}
-	errs := violations(decision)
 	if !p.Engine().HasOperation(string(ops.Spec.Type)) {
 		// The list of what the engine offers, and the policy's reason why this type
 		// is not among them ("Kafka has no primary") when it has one.
-		errs = append(field.ErrorList{field.NotSupported(field.NewPath("spec", "type"), ops.Spec.Type, p.Operations().Types())}, errs...)
+		decision, err := v.decide(ctx, ops, cluster, p)
+		if err != nil {
+			return nil, err
+		}
+		errs := append(field.ErrorList{field.NotSupported(field.NewPath("spec", "type"), ops.Spec.Type, p.Operations().Types())}, violations(decision)...)
 		return nil, opsInvalid(ops, errs...)
 	}
-	if decision.OnlyReason(policy.ReasonClusterNotReady) && p.Operations().Queued(string(ops.Spec.Type)) {
+	// The engine first, as the controller does: the policy judges the spec patch of
+	// an operation the engine can evaluate.
+	op, err := v.evaluate(ctx, p, cluster, ops)
+	if err != nil {
+		return nil, err
+	}
+	decision, err := v.decide(ctx, ops, cluster, p)
+	if err != nil {
+		return nil, err
+	}
+	errs := violations(decision)
+	taken, err := v.taken(ctx, ops, op)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	engineErrs := invalidParameters(ops, op)
+	if onlyTheQueueCanChange(decision, taken, engineErrs) && p.Operations().Queued(string(ops.Spec.Type)) {
 		// An operation that queues behind another one is judged on the cluster as
-		// that one leaves it: the controller evaluates the policy again when the
-		// operation reaches the head of the queue, and waits for a Ready cluster
-		// then. That the cluster converges now is no reason to refuse it.
+		// that one leaves it: the controller evaluates the engine and the policy again
+		// when the operation reaches the head of the queue, and waits for a Ready
+		// cluster then. What the cluster is now is no reason to refuse it.
 		ahead, err := v.queuedAhead(ctx, ops, p)
 		if err != nil {
 			return nil, apierrors.NewInternalError(err)
 		}
 		if ahead != nil {
-			return admission.Warnings{fmt.Sprintf("queued behind OpsRequest %s (%s); DatabaseCluster %s is %s: %s starts once it is Ready again",
-				ahead.Name, ahead.Spec.Type, cluster.Name, cluster.Status.Phase, ops.Spec.Type)}, nil
+			return queuedWarnings(ops, cluster, ahead, decision, engineErrs), nil
 		}
 	}
+	errs = append(append(errs, taken...), engineErrs...)
 	if len(errs) > 0 {
 		return nil, opsInvalid(ops, errs...)
 	}
 	return nil, nil
+}
+
+// onlyTheQueueCanChange reports whether something stands against the operation and all
+// of it depends on the cluster as it is now, which the operations queued before it
+// change: the policy's need for a Ready cluster, the engine's objections. A name
+// that is taken or another policy violation stays as it is.
+func onlyTheQueueCanChange(decision policy.Decision, taken, engineErrs field.ErrorList) bool {
+	if len(taken) > 0 || !(decision.Allowed() || decision.OnlyReason(policy.ReasonClusterNotReady)) {
+		return false
+	}
+	return !decision.Allowed() || len(engineErrs) > 0
+}
+
+// decide runs the ops policy; no policy allows everything.
+func (v *OpsRequestValidator) decide(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, p provider.Provider) (policy.Decision, error) {
+	if v.Policy == nil {
+		return policy.Decision{}, nil
+	}
+	decision, err := v.Policy.Ops(ctx, ops, cluster, p.Engine())
+	if err != nil {
+		return policy.Decision{}, apierrors.NewInternalError(fmt.Errorf("cannot evaluate the ops policy: %w", err))
+	}
+	return decision, nil
+}
+
+// queuedWarnings are what the user reads about an operation admitted behind another
+// one although the cluster, as it is now, would not let it run.
+func queuedWarnings(ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, ahead *dbaasv1.OpsRequest, decision policy.Decision, engineErrs field.ErrorList) admission.Warnings {
+	warnings := admission.Warnings{}
+	if !decision.Allowed() {
+		warnings = append(warnings, fmt.Sprintf("queued behind OpsRequest %s (%s); DatabaseCluster %s is %s: %s starts once it is Ready again",
+			ahead.Name, ahead.Spec.Type, cluster.Name, cluster.Status.Phase, ops.Spec.Type))
+	}
+	for _, e := range engineErrs {
+		warnings = append(warnings, fmt.Sprintf("queued behind OpsRequest %s (%s); on DatabaseCluster %s as it is now, %s: %s is checked again when it starts",
+			ahead.Name, ahead.Spec.Type, cluster.Name, e.Detail, ops.Spec.Type))
+	}
+	return warnings
+}
+
+// cluster reads the operation's cluster from the cache, else from the API server (a
+// cluster created a moment ago may not be in the cache yet).
+func (v *OpsRequestValidator) cluster(ctx context.Context, ops *dbaasv1.OpsRequest) (*dbaasv1.DatabaseCluster, error) {
+	key := client.ObjectKey{Namespace: ops.Namespace, Name: ops.Spec.ClusterRef}
+	cluster := &dbaasv1.DatabaseCluster{}
+	if v.Cache != nil {
+		err := v.Cache.Get(ctx, key, cluster)
+		if !apierrors.IsNotFound(err) {
+			return cluster, err
+		}
+	}
+	return cluster, v.Client.Get(ctx, key, cluster)
 }
 
 // queuedAhead returns an unfinished, queued OpsRequest of the same cluster that the

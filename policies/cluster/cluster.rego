@@ -64,16 +64,6 @@ violation contains lib.violation("spec.engine", "EngineUnknown", msg) if {
 }
 
 # METADATA
-# title: Version in catalog
-# description: spec.version must be a version of the engine's catalog.
-violation contains lib.violation("spec.version", "VersionUnknown", msg) if {
-	v := _spec.version
-	versions := object.get(input.engine, "versions", [])
-	not v in versions
-	msg := sprintf("version %s is not in the %s catalog; versions: %s", [v, _engine, concat(", ", versions)])
-}
-
-# METADATA
 # title: Config parameters
 # description: >-
 #   spec.config against the engine's allow-list, fixed parameters, value types and ranges

@@ -199,11 +199,6 @@ test_resources_within_bounds_and_requests_within_limits if {
 	}
 }
 
-test_version_must_be_in_the_catalog if {
-	_violations({"version": "12"}) == {_v("spec.version", "VersionUnknown", "version 12 is not in the postgresql catalog; versions: 16, 17")}
-	count(_violations({"version": "17"})) == 0
-}
-
 test_engine_without_data_is_refused if {
 	cluster.violation == {_v("spec.engine", "EngineUnknown", "engine redis has no policy data; engines with data: kafka, mongodb, mysql, postgresql")} with input as {
 		"cluster": object.union(_cluster, {"spec": {"engine": "redis"}}),

@@ -162,16 +162,6 @@ _fold_modes := {
 #   engine of index idx (see engine_index); a name that does not fold has none.
 config_keys(idx, cfg) := _keys(idx.fold, cfg)
 
-# METADATA
-# title: Merged config
-# description: >-
-#   Config cfg changed by config changes, for the engine of index idx: each change
-#   replaces the parameters whose names fold to its key, and comes after the others.
-merged_config(idx, cfg, changes) := array.concat([p | some i, p in cfg; not keys[i] in changed], changes) if {
-	keys := _keys(idx.fold, cfg)
-	changed := {k | some k in _keys(idx.fold, changes)}
-}
-
 # _keys is the key of each parameter, by its position in cfg, as fold makes it.
 _keys("none", cfg) := {i: p.name | some i, p in cfg}
 

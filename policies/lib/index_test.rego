@@ -59,12 +59,7 @@ test_a_parameter_paired_with_a_problem_is_explained if {
 	}
 }
 
-test_merged_config_replaces_parameters_by_key if {
-	cfg := [{"name": "conns", "value": "50"}, {"name": "mode", "value": "fast"}]
-	lib.merged_config(_index, cfg, [{"name": "Conns", "value": "60"}]) == [
-		{"name": "mode", "value": "fast"},
-		{"name": "Conns", "value": "60"},
-	]
+test_config_keys_fold_names if {
 	lib.config_keys(_index, [{"name": "Max-Conns", "value": "1"}]) == {0: "max_conns"}
 }
 

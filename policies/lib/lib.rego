@@ -1,7 +1,7 @@
 # METADATA
 # title: Shared helpers of the dbaas policies
 # description: >-
-#   Unit parsers, version comparison and the rule families that both the cluster gate
+#   Unit parsers and the rule families that both the cluster gate
 #   (dbaas.cluster) and the ops gate (dbaas.ops) apply. Helpers take their inputs as
 #   arguments and never read input, so each gate decides what it passes.
 package dbaas.lib

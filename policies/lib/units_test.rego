@@ -74,25 +74,3 @@ test_quantity_refuses_what_kubernetes_refuses if {
 	not lib.quantity("-1Gi")
 	not lib.quantity(true)
 }
-
-test_version_compare_orders_numeric_parts if {
-	lib.version_compare("17", "16") == 1
-	lib.version_compare("16", "17") == -1
-	lib.version_compare("16.4", "16.10") == -1
-	lib.version_compare("v8.0.36", "8.0.36") == 0
-	lib.version_compare("7.0", "7") == 0
-	lib.version_compare("3.9.0", "3.10") == -1
-}
-
-test_version_older_compares_common_parts_only if {
-	lib.version_older("16", "17")
-	lib.version_older("16.2", "16.4")
-	not lib.version_older("16", "16.4")
-	not lib.version_older("17", "16.4")
-	not lib.version_older("16.4", "16.4")
-}
-
-test_versions_without_numbers_compare_equal if {
-	lib.version_compare("latest", "edge") == 0
-	not lib.version_older("latest", "16")
-}

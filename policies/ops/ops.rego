@@ -4,7 +4,8 @@
 #   Decides whether an OpsRequest may run against its DatabaseCluster. The webhook runs it
 #   at admission and the OpsRequest controller before it starts. Input:
 #   {"ops": OpsRequest, "cluster": DatabaseCluster with status,
-#   "engine": {"name", "versions", "operations"}, "namespace": {"name", "labels"}}.
+#   "engine": {"name", "versions", "operations"}, "namespace": {"name", "labels"},
+#   "specPatch": the patch the engine's operation makes to the cluster's spec}.
 #   Output: the set violation of {"field", "reason", "msg"}; empty means allowed.
 package dbaas.ops
 

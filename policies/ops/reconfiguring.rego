@@ -8,14 +8,17 @@ _folding := _index.folding
 
 _new_keys := {k | some k in lib.config_keys(_index, _new_config)}
 
-# _merged is spec.config after the operation: its parameters replace those of the same name.
-_merged := lib.merged_config(_index, object.get(_spec, "config", []), _new_config)
+# _merged is spec.config as the operation leaves it: the engine's Reconfiguring decides
+# how the new parameters merge into the cluster's (input.specPatch.config, which the
+# operator computes with the engine), so the rules judge the config the engine would
+# write. Without it, only the new parameters are judged.
+_merged := object.get(input, ["specPatch", "config"], _new_config)
 
 # METADATA
 # title: Reconfiguring parameters
 # description: >-
-#   The cluster's config rules over the config as the operation leaves it; only findings
-#   about a parameter the operation sets count, reported on that parameter.
+#   The cluster's config rules over the config as the engine's Reconfiguring leaves it;
+#   only findings about a parameter the operation sets count, reported on that parameter.
 violation contains lib.violation(sprintf("spec.reconfiguring.config[%s]", [name]), f.reason, f.msg) if {
 	input.ops.spec.type == "Reconfiguring"
 	not _unsupported
