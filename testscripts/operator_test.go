@@ -20,7 +20,8 @@ type operatorProcess struct {
 	done   chan error
 }
 
-// start runs the operator with o plus the control plane's webhook settings.
+// start runs the operator with o plus the control plane's webhook settings. Its API
+// calls go through env.faults.
 func (p *operatorProcess) start(o operator.Options) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -29,7 +30,7 @@ func (p *operatorProcess) start(o operator.Options) error {
 	o.WebhookHost = env.cluster.WebhookHost
 	o.WebhookPort = env.cluster.WebhookPort
 	o.WebhookCertDir = env.cluster.WebhookCertDir
-	mgr, err := operator.New(env.cluster.Config, o)
+	mgr, err := operator.New(env.faults.Wrap(env.cluster.Config), o)
 	if err != nil {
 		return fmt.Errorf("cannot create the operator: %w", err)
 	}
