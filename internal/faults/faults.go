@@ -1,9 +1,10 @@
 // Package faults makes the API server fail the way a real one does under load, for
 // tests: it wraps a rest.Config so that every client built from it (typed and
-// unstructured clients, informers' lists, the API reader, the event recorder) meets,
-// at a set rate, conflicts, throttling, server errors and timeouts instead of the
-// API server's answer. Each answer is a Kubernetes Status, so client-go and the
-// apimachinery errors helpers see exactly what a real failure looks like.
+// unstructured clients, the API reader, the event recorder, informers, whose watch
+// streams fail only when asked) meets, at a set rate, conflicts, throttling, server
+// errors and timeouts instead of the API server's answer. Each answer is a
+// Kubernetes Status, so client-go and the apimachinery errors helpers see exactly
+// what a real failure looks like.
 //
 // It also records the mutating requests the API server accepted, per step tag
 // (WithStep), so a test can check that a step that must run once reached the API

@@ -76,7 +76,8 @@ const (
 // operations on them, while 10% of the operator's API calls (reads and writes) fail
 // with conflicts, throttling, server errors, timeouts and reset connections. Every
 // cluster must become Ready, every operation must succeed, and no operation's
-// action may reach the API server twice.
+// action may reach the API server twice. (Its file sorts after scripts_test.go, so
+// it runs after the scenarios and its hundred clusters do not load them.)
 func TestConvergesUnderFaults(t *testing.T) {
 	ctx := t.Context()
 	ns := chaosNamespace(t)
