@@ -19,6 +19,7 @@ import (
 
 	"dbaas.io/operator/engines"
 	"dbaas.io/operator/internal/devcluster"
+	"dbaas.io/operator/internal/faults"
 	"dbaas.io/operator/internal/operator"
 	"dbaas.io/operator/internal/render"
 	"dbaas.io/operator/internal/simulate"
@@ -29,13 +30,22 @@ var env struct {
 	cluster   *devcluster.Cluster
 	client    client.Client
 	simulator *simulate.Simulator
-	kubectl   string
-	operator  *operatorProcess
+	// registry holds the engines the simulator plays.
+	registry *render.Registry
+	kubectl  string
+	operator *operatorProcess
 	// kills stops the operator at armed points of an operation; writes counts the
 	// operator's writes per step of an operation.
 	kills  killSwitch
 	writes writeLog
+	// faults sits between the operator and the API server; its rate is 0 unless a
+	// test or the `faults` command sets it.
+	faults *faults.Injector
 }
+
+// faultSeed seeds the fault injector, so that a run draws the same faults for the
+// same sequence of requests.
+const faultSeed = 10
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -73,6 +83,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	env.registry = registry
 	if env.simulator, err = simulate.New(env.client, registry, engines.Simulations); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -81,6 +92,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	env.faults = faults.New(faultSeed)
 	env.operator = &operatorProcess{}
 	if err := env.operator.start(operator.Options{}); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -35,7 +35,8 @@ type operatorProcess struct {
 	restartErr error
 }
 
-// start runs the operator with o plus the control plane's webhook settings.
+// start runs the operator with o plus the control plane's webhook settings. Its API
+// calls go through env.faults.
 func (p *operatorProcess) start(o operator.Options) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -49,9 +50,11 @@ func (p *operatorProcess) start(o operator.Options) error {
 	o.WebhookPort = env.cluster.WebhookPort
 	o.WebhookCertDir = env.cluster.WebhookCertDir
 	o.OpsHook = env.kills.hook
+	// The write log sits next to the API server, so it counts only the writes the
+	// API server received; the fault injector answers in its place before that.
 	cfg := rest.CopyConfig(env.cluster.Config)
 	cfg.Wrap(env.writes.wrap)
-	mgr, err := operator.New(cfg, o)
+	mgr, err := operator.New(env.faults.Wrap(cfg), o)
 	if err != nil {
 		return fmt.Errorf("cannot create the operator: %w", err)
 	}

@@ -33,8 +33,8 @@ func TestScripts(t *testing.T) {
 }
 
 // TestExclusiveScripts runs the scenarios of exclusive/ one at a time: they restart
-// the operator (with overrides), which the parallel scenarios must not see. The
-// operator is restarted with its defaults after each.
+// the operator (with overrides) or inject faults, which the parallel scenarios must
+// not see. After each, faults are off and the operator restarts with its defaults.
 func TestExclusiveScripts(t *testing.T) {
 	files, err := filepath.Glob("exclusive/*.txtar")
 	if err != nil || len(files) == 0 {
@@ -52,6 +52,7 @@ func TestExclusiveScripts(t *testing.T) {
 			testscript.Run(t, p)
 		})
 		env.kills.reset()
+		env.faults.Off()
 		if err := env.operator.restart(operator.Options{}); err != nil {
 			t.Fatal(err)
 		}
@@ -112,6 +113,9 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"kill-operator-at": cmdKillOperatorAt,
 	"killed":           cmdKilled,
 	"ops-writes":       cmdOpsWrites,
+
+	"faults":        cmdFaults,
+	"faults-report": cmdFaultsReport,
 }
 
 // cmdKubectl runs the real kubectl in the script's namespace:
