@@ -145,9 +145,11 @@ func readyStatus(mapped *provider.Status, resolved render.Resolved, children []*
 	now := metav1.NewTime(time.Now().Truncate(time.Second))
 	conditions := append([]metav1.Condition(nil), mapped.Conditions...)
 	conditions = append(conditions,
-		metav1.Condition{Type: dbaasv1.ReconciledCondition, Status: metav1.ConditionTrue, Reason: dbaasv1.AppliedReason, Message: "the rendered objects are applied"},
-		metav1.Condition{Type: dbaasv1.ReconcilingCondition, Status: metav1.ConditionFalse, Reason: "Ready", Message: "the cluster is ready"},
-		metav1.Condition{Type: dbaasv1.StalledCondition, Status: metav1.ConditionFalse, Reason: "Ready", Message: "the cluster is ready"},
+		metav1.Condition{Type: dbaasv1.ReconciledCondition, Status: metav1.ConditionTrue, Reason: dbaasv1.AppliedReason,
+			Message: fmt.Sprintf("%d objects rendered by engine postgresql and applied", len(children))},
+		metav1.Condition{Type: dbaasv1.ReconcilingCondition, Status: metav1.ConditionFalse, Reason: string(dbaasv1.PhaseReady),
+			Message: "the cluster is Ready at its current spec"},
+		metav1.Condition{Type: dbaasv1.StalledCondition, Status: metav1.ConditionFalse, Reason: "Progressing"},
 	)
 	for _, c := range conditions {
 		c.ObservedGeneration, c.LastTransitionTime = 1, now
