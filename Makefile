@@ -16,6 +16,13 @@ STATICCHECK_VERSION ?= v0.8.2
 GO_TEST_FLAGS ?= -race -timeout 45m
 # DEV_ARGS are passed to `dbaasctl dev` by `make dev`.
 DEV_ARGS ?=
+# `make bench-scale` creates N clusters with WRITERS writers, soaks for SOAK and runs
+# OPS operations; BENCH_SCALE_ARGS adds flags of hack/benchscale (-json, -log-dir, …).
+N ?= 1000
+WRITERS ?= 10
+SOAK ?= 30m
+OPS ?= 50
+BENCH_SCALE_ARGS ?=
 
 # GENERATED are the paths that generate, manifests and schemas write (schemas/gen is
 # git-ignored).
@@ -89,6 +96,12 @@ test: k8s-bin cue child-crds schemas $(if $(filter true,$(CI)),verify-generated)
 .PHONY: bench
 bench: ## Run the benchmarks of internal/ and engines/.
 	go test -run '^$$' -bench . -benchmem ./internal/... ./engines/...
+
+.PHONY: bench-scale
+bench-scale: k8s-bin child-crds build ## Measure the operator at scale (N, WRITERS, SOAK, OPS): the floor, convergence, soak, idle, ops; not part of `make test`.
+	go build -o $(LOCALBIN)/benchscale ./hack/benchscale
+	KUBEBUILDER_ASSETS=$(K8S_BIN) $(LOCALBIN)/benchscale -n $(N) -writers $(WRITERS) -soak $(SOAK) -ops $(OPS) \
+		-operator $(LOCALBIN)/dbaas-operator $(BENCH_SCALE_ARGS)
 
 .PHONY: dev
 dev: k8s-bin child-crds ## Start a local control plane with the operator: dbaasctl dev $(DEV_ARGS).
