@@ -20,6 +20,7 @@ func main() {
 	flag.StringVar(&o.PoliciesDir, "policies-dir", "", "folder of Rego policies and data that replace the embedded policies")
 	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8443", `address of the Prometheus metrics endpoint; "0" disables it`)
 	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "address of the /healthz and /readyz endpoints")
+	flag.StringVar(&o.PprofAddr, "pprof-bind-address", "0", `address of the Go profiler (/debug/pprof); "0" disables it`)
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader so only one replica reconciles at a time")
 	flag.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election lease (default: the operator's namespace)")
 	flag.BoolVar(&o.Webhooks, "webhooks", true, "serve the validating admission webhooks")

@@ -88,7 +88,7 @@ func measureOperator(ctx context.Context, o options, r *report) (retErr error) {
 		}
 	}()
 	progress("starting the operator (%s)", o.operatorBinary)
-	if b.operator, err = startOperator(ctx, o.operatorBinary, cp, filepath.Join(logDir, "dbaas-operator.log")); err != nil {
+	if b.operator, err = startOperator(ctx, o.operatorBinary, o.operatorArgs, cp, filepath.Join(logDir, "dbaas-operator.log")); err != nil {
 		return err
 	}
 	defer func() { retErr = errors.Join(retErr, b.operator.stop()) }()

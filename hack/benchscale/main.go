@@ -48,8 +48,10 @@ type options struct {
 	ops int
 	// opsParallel is how many of them are in flight at once.
 	opsParallel int
-	// operatorBinary is the dbaas-operator executable.
+	// operatorBinary is the dbaas-operator executable; operatorArgs are more flags
+	// for it (e.g. --pprof-bind-address=127.0.0.1:6060 to profile a run).
 	operatorBinary string
+	operatorArgs   []string
 	// logDir keeps the operator's and kube-controller-manager's logs; empty: a
 	// temporary directory removed at the end.
 	logDir string
@@ -71,6 +73,10 @@ func main() {
 	flag.IntVar(&o.ops, "ops", 50, "HorizontalScaling OpsRequests, each on its own cluster (0: none)")
 	flag.IntVar(&o.opsParallel, "ops-parallel", 1, "OpsRequests in flight at once")
 	flag.StringVar(&o.operatorBinary, "operator", "bin/dbaas-operator", "the dbaas-operator executable (make build)")
+	flag.Func("operator-arg", "a flag for the operator, e.g. --pprof-bind-address=127.0.0.1:6060 (repeatable)", func(v string) error {
+		o.operatorArgs = append(o.operatorArgs, v)
+		return nil
+	})
 	flag.StringVar(&o.logDir, "log-dir", "", "keep the operator's and kube-controller-manager's logs in this folder (default: a temporary folder, removed)")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "bound of each wait (convergence, a settled fleet, an operation)")
 	flag.BoolVar(&o.json, "json", false, "print the report as JSON")

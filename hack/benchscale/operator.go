@@ -36,7 +36,7 @@ type operatorProcess struct {
 // startOperator runs the operator against the control plane, serving the webhooks
 // where the API server calls them with the control plane's certificate, and waits
 // until it reports ready.
-func startOperator(ctx context.Context, binary string, cp *devcluster.Cluster, logPath string) (*operatorProcess, error) {
+func startOperator(ctx context.Context, binary string, extraArgs []string, cp *devcluster.Cluster, logPath string) (*operatorProcess, error) {
 	metricsPort, err := freePort()
 	if err != nil {
 		return nil, err
@@ -56,14 +56,15 @@ func startOperator(ctx context.Context, binary string, cp *devcluster.Cluster, l
 		log:        log,
 		exited:     make(chan struct{}),
 	}
-	p.cmd = exec.Command(binary,
-		"--kubeconfig="+cp.KubeconfigPath,
-		"--webhook-port="+strconv.Itoa(cp.WebhookPort),
-		"--webhook-cert-dir="+cp.WebhookCertDir,
+	args := []string{
+		"--kubeconfig=" + cp.KubeconfigPath,
+		"--webhook-port=" + strconv.Itoa(cp.WebhookPort),
+		"--webhook-cert-dir=" + cp.WebhookCertDir,
 		"--manage-webhook-certs=false",
-		"--metrics-bind-address="+fmt.Sprintf("127.0.0.1:%d", metricsPort),
-		"--health-probe-bind-address="+fmt.Sprintf("127.0.0.1:%d", probePort),
-	)
+		"--metrics-bind-address=" + fmt.Sprintf("127.0.0.1:%d", metricsPort),
+		"--health-probe-bind-address=" + fmt.Sprintf("127.0.0.1:%d", probePort),
+	}
+	p.cmd = exec.Command(binary, append(args, extraArgs...)...)
 	p.cmd.Stdout, p.cmd.Stderr = log, log
 	// A process group of its own: a Ctrl-C reaches the benchmark, which stops the
 	// operator before the control plane.

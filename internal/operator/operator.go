@@ -49,6 +49,8 @@ type Options struct {
 	ReloadInterval time.Duration
 	// MetricsAddr serves Prometheus metrics; "0" disables them.
 	MetricsAddr string
+	// PprofAddr serves the Go profiler; "" or "0" disables it.
+	PprofAddr string
 	// ProbeAddr serves /healthz and /readyz; "0" disables them.
 	ProbeAddr string
 	// LeaderElection makes one replica active at a time.
@@ -154,6 +156,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		Scheme:                  scheme,
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,
+		PprofBindAddress:        o.PprofAddr,
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        o.LeaderElectionID,
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
