@@ -41,6 +41,8 @@ var env struct {
 	// faults sits between the operator and the API server; its rate is 0 unless a
 	// test or the `faults` command sets it.
 	faults *faults.Injector
+	// used records the operator's API calls, for the comparison with its roles.
+	used apiUse
 }
 
 // faultSeed seeds the fault injector, so that a run draws the same faults for the
@@ -92,6 +94,10 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if err := installRBAC(ctx, env.client); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	env.faults = faults.New(faultSeed)
 	env.operator = &operatorProcess{}
 	if err := env.operator.start(operator.Options{}); err != nil {
@@ -102,6 +108,11 @@ func run(m *testing.M) int {
 	code := m.Run()
 	if code != 0 {
 		printOperatorErrors()
+		return code
+	}
+	if err := checkGrantsUsed(&env.used); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: least privilege:", err)
+		return 1
 	}
 	return code
 }

@@ -54,6 +54,9 @@ func (p *operatorProcess) start(o operator.Options) error {
 	// API server received; the fault injector answers in its place before that.
 	cfg := rest.CopyConfig(env.cluster.Config)
 	cfg.Wrap(env.writes.wrap)
+	cfg.Wrap(env.used.wrap)
+	// It runs as its ServiceAccount, with the roles of config/rbac (see rbac_test.go).
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: operatorUser}
 	mgr, err := operator.New(env.faults.Wrap(cfg), o)
 	if err != nil {
 		return fmt.Errorf("cannot create the operator: %w", err)

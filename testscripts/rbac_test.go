@@ -1,0 +1,244 @@
+package testscripts
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+)
+
+// The operator of the suite runs as its ServiceAccount: its client impersonates it,
+// and the API server authorizes every call against the roles in config/rbac, as in a
+// real installation. A rule the code needs and the generated role lacks fails the
+// scenario that needs it.
+const (
+	operatorServiceAccount = "dbaas-operator"
+	operatorUser           = "system:serviceaccount:" + operatorNamespace + ":" + operatorServiceAccount
+	// rbacDir holds the roles `make manifests` generates and the bindings.
+	rbacDir = "../config/rbac"
+	// operatorRole is the generated ClusterRole (and the namespaced Role of the same
+	// name) whose every grant the suite must use.
+	operatorRole = "dbaas-operator"
+)
+
+// unexercisedGrants are rules of the generated role that the suite's operator cannot
+// use, each with the reason and where it is tested instead.
+var unexercisedGrants = map[string]string{
+	// The suite's control plane issues the webhook certificate itself.
+	"/secrets create":  "the webhook certificate Secret: internal/certs tests",
+	"/secrets update":  "the webhook certificate Secret: internal/certs tests",
+	"admissionregistration.k8s.io/mutatingwebhookconfigurations get":     "the CA bundle injection: internal/certs tests",
+	"admissionregistration.k8s.io/mutatingwebhookconfigurations patch":   "the CA bundle injection: internal/certs tests",
+	"admissionregistration.k8s.io/validatingwebhookconfigurations get":   "the CA bundle injection: internal/certs tests",
+	"admissionregistration.k8s.io/validatingwebhookconfigurations patch": "the CA bundle injection: internal/certs tests",
+	// The suite serves no metrics endpoint; its authentication is tested apart.
+	"authentication.k8s.io/tokenreviews create":       "metrics authentication: internal/operator tests",
+	"authorization.k8s.io/subjectaccessreviews create": "metrics authorization: internal/operator tests",
+}
+
+// installRBAC creates the operator's ServiceAccount, roles and bindings from
+// config/rbac (the kustomization's files, as `kubectl apply -k` would).
+func installRBAC(ctx context.Context, c client.Client) error {
+	files, err := filepath.Glob(filepath.Join(rbacDir, "*.yaml"))
+	if err != nil {
+		return err
+	}
+	for _, file := range files {
+		if filepath.Base(file) == "kustomization.yaml" {
+			continue
+		}
+		objects, err := readObjects(file)
+		if err != nil {
+			return err
+		}
+		for _, u := range objects {
+			if err := c.Create(ctx, u); err != nil {
+				return fmt.Errorf("cannot create %s %s from %s: %w", u.GetKind(), u.GetName(), file, err)
+			}
+		}
+	}
+	return nil
+}
+
+// readObjects decodes the YAML documents of a file.
+func readObjects(file string) ([]*unstructured.Unstructured, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var out []*unstructured.Unstructured
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s: %w", file, err)
+		}
+		u := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal(doc, &u.Object); err != nil {
+			return nil, fmt.Errorf("cannot decode %s: %w", file, err)
+		}
+		if len(u.Object) > 0 {
+			out = append(out, u)
+		}
+	}
+}
+
+// apiUse records what the operator asked the API server: "<group>/<resource> <verb>"
+// with subresources as resource/subresource, the form of an RBAC rule.
+type apiUse struct {
+	mu   sync.Mutex
+	used map[string]bool
+}
+
+// wrap is the operator's rest.Config transport wrapper.
+func (a *apiUse) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripper(func(req *http.Request) (*http.Response, error) {
+		if key, ok := ruleKey(req); ok {
+			a.mu.Lock()
+			if a.used == nil {
+				a.used = map[string]bool{}
+			}
+			a.used[key] = true
+			a.mu.Unlock()
+		}
+		return rt.RoundTrip(req)
+	})
+}
+
+// ruleKey names the RBAC rule a request needs; non-resource requests (discovery)
+// need none the operator is granted.
+func ruleKey(req *http.Request) (string, bool) {
+	parts := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
+	var group string
+	switch {
+	case len(parts) >= 3 && parts[0] == "api":
+		parts = parts[2:]
+	case len(parts) >= 4 && parts[0] == "apis":
+		group, parts = parts[1], parts[3:]
+	default:
+		return "", false
+	}
+	if len(parts) >= 3 && parts[0] == "namespaces" {
+		parts = parts[2:]
+	}
+	resource, named := parts[0], len(parts) > 1
+	if len(parts) > 2 {
+		resource += "/" + parts[2]
+	}
+	var verb string
+	switch req.Method {
+	case http.MethodGet:
+		switch {
+		case named:
+			verb = "get"
+		case req.URL.Query().Get("watch") == "true":
+			verb = "watch"
+		default:
+			verb = "list"
+		}
+	case http.MethodPost:
+		verb = "create"
+	case http.MethodPut:
+		verb = "update"
+	case http.MethodPatch:
+		verb = "patch"
+	case http.MethodDelete:
+		verb = "delete"
+		if !named {
+			verb = "deletecollection"
+		}
+	default:
+		return "", false
+	}
+	return group + "/" + resource + " " + verb, true
+}
+
+// granted lists the grants of the operator's generated roles, in the form ruleKey
+// gives.
+func granted() (map[string]bool, error) {
+	objects, err := readObjects(filepath.Join(rbacDir, "role.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, u := range objects {
+		if u.GetName() != operatorRole {
+			continue
+		}
+		var role rbacv1.ClusterRole // a Role's rules read the same
+		b, err := yaml.Marshal(u.Object)
+		if err != nil {
+			return nil, err
+		}
+		if err := yaml.Unmarshal(b, &role); err != nil {
+			return nil, err
+		}
+		for _, r := range role.Rules {
+			for _, g := range r.APIGroups {
+				for _, res := range r.Resources {
+					for _, v := range r.Verbs {
+						out[g+"/"+res+" "+v] = true
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// checkGrantsUsed fails when the generated roles grant what the suite's operator
+// never used (and no test elsewhere exercises): a grant the code does not need. It
+// runs only when the whole suite ran.
+func checkGrantsUsed(used *apiUse) error {
+	if f := flag.Lookup("test.run"); f != nil && f.Value.String() != "" {
+		return nil
+	}
+	grants, err := granted()
+	if err != nil {
+		return err
+	}
+	used.mu.Lock()
+	defer used.mu.Unlock()
+	var unused []string
+	for g := range grants {
+		if !used.used[g] && unexercisedGrants[g] == "" {
+			unused = append(unused, g)
+		}
+	}
+	for g, why := range unexercisedGrants {
+		if !grants[g] {
+			return fmt.Errorf("unexercisedGrants lists %q (%s), which config/rbac/role.yaml does not grant: remove it", g, why)
+		}
+	}
+	sort.Strings(unused)
+	if len(unused) > 0 {
+		var seen []string
+		for u := range used.used {
+			seen = append(seen, u)
+		}
+		slices.Sort(seen)
+		return fmt.Errorf("config/rbac/role.yaml grants what the operator never used in the suite (drop the +kubebuilder:rbac marker, or cover it):\n  %s\nused:\n  %s",
+			strings.Join(unused, "\n  "), strings.Join(seen, "\n  "))
+	}
+	return nil
+}
+
