@@ -56,7 +56,8 @@ func runDev(args []string, stdout, stderr io.Writer) (retErr error) {
 	defer func() { retErr = errors.Join(retErr, cluster.Stop()) }()
 	o.Webhooks = true
 	o.WebhookHost, o.WebhookPort, o.WebhookCertDir = cluster.WebhookHost, cluster.WebhookPort, cluster.WebhookCertDir
-	o.MetricsAddr, o.ProbeAddr = ":8080", ":8081"
+	// Plain HTTP: the endpoint is on the developer's machine, and curl needs no token.
+	o.MetricsAddr, o.ProbeAddr, o.MetricsSecure = ":8080", ":8081", false
 	mgr, err := operator.New(cluster.Config, o)
 	if err != nil {
 		return err
@@ -80,7 +81,7 @@ func runDev(args []string, stdout, stderr io.Writer) (retErr error) {
 	}
 	kubectl, _ := devcluster.KubectlPath()
 	fmt.Fprintf(stdout, `
-the operator is running (metrics on :8080, probes on :8081); press Ctrl-C to stop.
+the operator is running (metrics on http://localhost:8080/metrics, probes on :8081); press Ctrl-C to stop.
 kubeconfig: %[1]s
 kube-controller-manager log: %[3]s
 try:

@@ -62,6 +62,8 @@ func startOperator(ctx context.Context, binary string, extraArgs []string, cp *d
 		"--webhook-cert-dir=" + cp.WebhookCertDir,
 		"--manage-webhook-certs=false",
 		"--metrics-bind-address=" + fmt.Sprintf("127.0.0.1:%d", metricsPort),
+		// The benchmark scrapes with no token, on the loopback interface.
+		"--metrics-secure=false",
 		"--health-probe-bind-address=" + fmt.Sprintf("127.0.0.1:%d", probePort),
 	}
 	p.cmd = exec.Command(binary, append(args, extraArgs...)...)

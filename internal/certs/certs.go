@@ -1,20 +1,15 @@
 // Package certs provisions the webhook serving certificate in a real cluster, so the
 // operator needs no cert-manager and no manual step: a self-signed CA and a serving
 // certificate are kept in a Secret (shared by every replica), written to the webhook
-// server's certificate folder, and the CA is injected into the webhook configuration.
+// server's certificate folder, and the CA bundle is injected into the webhook
+// configurations. Rotation keeps the earlier CAs in the bundle until they expire
+// (see next), so no replica serves a certificate the API server does not trust.
 package certs
 
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"time"
@@ -23,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -30,7 +26,7 @@ import (
 type Options struct {
 	// Namespace of the operator, its Secret and its webhook Service.
 	Namespace string
-	// SecretName holds ca.crt, tls.crt and tls.key.
+	// SecretName holds ca.crt (the CA bundle), tls.crt and tls.key.
 	SecretName string
 	// ServiceName is the webhook Service; the certificate is valid for its DNS names.
 	ServiceName string
@@ -41,135 +37,114 @@ type Options struct {
 	MutatingWebhookConfiguration string
 	// CertDir is where the webhook server reads tls.crt and tls.key.
 	CertDir string
-	// Validity of the certificates. Default: ten years; renewed when under a year is left.
+	// Validity of the certificates. Default: ten years; renewed when under a tenth
+	// of it is left.
 	Validity time.Duration
+	// Clock tells the time of issue, renewal and expiry. Default: the real clock.
+	Clock clock.PassiveClock
 }
+
+func (o *Options) defaults() {
+	if o.Validity == 0 {
+		o.Validity = 10 * 365 * 24 * time.Hour
+	}
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+}
+
+// conflictRetries bounds how often Ensure starts over when another replica wrote
+// the Secret between its read and its write.
+const conflictRetries = 3
 
 // +kubebuilder:rbac:groups="",namespace=dbaas-system,resources=secrets,verbs=get;create;update
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations;mutatingwebhookconfigurations,verbs=get;patch,resourceNames=dbaas-validating-webhook-configuration;dbaas-mutating-webhook-configuration
 
-// Ensure makes sure the Secret holds a valid certificate for the Service, writes it
-// to CertDir and injects the CA into the webhook configuration.
+// Ensure makes sure the Secret holds a valid certificate for the Service (renewing
+// it, or dropping expired CAs from its bundle, when due), injects the CA bundle into
+// the webhook configurations, and then writes the certificate to CertDir. In that
+// order: the API server trusts a new CA before this replica serves a certificate
+// signed by it.
 func Ensure(ctx context.Context, c client.Client, o Options) error {
-	if o.Validity == 0 {
-		o.Validity = 10 * 365 * 24 * time.Hour
-	}
-	secret := &corev1.Secret{}
-	err := c.Get(ctx, client.ObjectKey{Namespace: o.Namespace, Name: o.SecretName}, secret)
-	switch {
-	case apierrors.IsNotFound(err):
-		secret = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: o.Namespace, Name: o.SecretName}}
-		if secret.Data, err = issue(o); err != nil {
-			return err
-		}
-		if err := c.Create(ctx, secret); err != nil {
-			if !apierrors.IsAlreadyExists(err) {
-				return fmt.Errorf("cannot create Secret %s: %w", o.SecretName, err)
-			}
-			// Another replica won the race: use its certificate.
-			if err := c.Get(ctx, client.ObjectKey{Namespace: o.Namespace, Name: o.SecretName}, secret); err != nil {
-				return err
-			}
-		}
-	case err != nil:
-		return fmt.Errorf("cannot read Secret %s: %w", o.SecretName, err)
-	case !valid(secret.Data, o):
-		if secret.Data, err = issue(o); err != nil {
-			return err
-		}
-		if err := c.Update(ctx, secret); err != nil {
-			return fmt.Errorf("cannot renew Secret %s: %w", o.SecretName, err)
-		}
-	}
-	if err := write(o.CertDir, secret.Data); err != nil {
+	o.defaults()
+	data, err := ensureSecret(ctx, c, o)
+	if err != nil {
 		return err
 	}
-	if err := inject(ctx, c, &admissionv1.ValidatingWebhookConfiguration{}, "ValidatingWebhookConfiguration", o.WebhookConfiguration, secret.Data["ca.crt"]); err != nil {
+	if err := inject(ctx, c, &admissionv1.ValidatingWebhookConfiguration{}, "ValidatingWebhookConfiguration", o.WebhookConfiguration, data["ca.crt"]); err != nil {
 		return err
 	}
-	if o.MutatingWebhookConfiguration == "" {
-		return nil
+	if o.MutatingWebhookConfiguration != "" {
+		if err := inject(ctx, c, &admissionv1.MutatingWebhookConfiguration{}, "MutatingWebhookConfiguration", o.MutatingWebhookConfiguration, data["ca.crt"]); err != nil {
+			return err
+		}
 	}
-	return inject(ctx, c, &admissionv1.MutatingWebhookConfiguration{}, "MutatingWebhookConfiguration", o.MutatingWebhookConfiguration, secret.Data["ca.crt"])
+	return write(o.CertDir, data)
 }
 
-// issue creates a CA and a serving certificate signed by it.
-func issue(o Options) (map[string][]byte, error) {
-	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	caTemplate := &x509.Certificate{
-		SerialNumber:          big.NewInt(now.UnixNano()),
-		Subject:               pkix.Name{CommonName: "dbaas-operator webhook CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(o.Validity),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, &caKey.PublicKey, caKey)
-	if err != nil {
-		return nil, fmt.Errorf("cannot create the webhook CA: %w", err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	template := &x509.Certificate{
-		SerialNumber: big.NewInt(now.UnixNano() + 1),
-		Subject:      pkix.Name{CommonName: dnsNames(o)[0]},
-		DNSNames:     dnsNames(o),
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(o.Validity),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, ca, &key.PublicKey, caKey)
-	if err != nil {
-		return nil, fmt.Errorf("cannot create the webhook certificate: %w", err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	return map[string][]byte{
-		"ca.crt":  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		"tls.crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		"tls.key": pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
-	}, nil
-}
-
-// valid reports whether data holds a certificate for the Service with more than a
-// tenth of its validity left.
-func valid(data map[string][]byte, o Options) bool {
-	block, _ := pem.Decode(data["tls.crt"])
-	if block == nil || len(data["tls.key"]) == 0 || len(data["ca.crt"]) == 0 {
-		return false
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil || time.Until(cert.NotAfter) < o.Validity/10 {
-		return false
-	}
-	return cert.VerifyHostname(dnsNames(o)[0]) == nil
-}
-
-func dnsNames(o Options) []string {
-	return []string{
-		fmt.Sprintf("%s.%s.svc", o.ServiceName, o.Namespace),
-		fmt.Sprintf("%s.%s.svc.cluster.local", o.ServiceName, o.Namespace),
+// ensureSecret creates or updates the Secret as next decides and returns its data.
+// A replica that loses a race to another reads the winner's Secret and decides
+// again, so two replicas never leave two different certificates behind.
+func ensureSecret(ctx context.Context, c client.Client, o Options) (map[string][]byte, error) {
+	key := client.ObjectKey{Namespace: o.Namespace, Name: o.SecretName}
+	for attempt := 0; ; attempt++ {
+		secret := &corev1.Secret{}
+		err := c.Get(ctx, key, secret)
+		exists := err == nil
+		if err != nil && !apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("cannot read Secret %s: %w", o.SecretName, err)
+		}
+		data, changed, err := next(secret.Data, o, o.Clock.Now())
+		if err != nil {
+			return nil, err
+		}
+		if !changed {
+			return data, nil
+		}
+		if exists {
+			secret.Data = data
+			err = c.Update(ctx, secret)
+		} else {
+			secret = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: o.Namespace, Name: o.SecretName}, Data: data}
+			err = c.Create(ctx, secret)
+		}
+		if err == nil {
+			return data, nil
+		}
+		if (apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) && attempt < conflictRetries {
+			continue
+		}
+		return nil, fmt.Errorf("cannot write Secret %s: %w", o.SecretName, err)
 	}
 }
 
-// write puts tls.crt and tls.key where the webhook server reads them.
+// write puts tls.crt and tls.key where the webhook server reads them, each file
+// replaced whole (renamed into place) and only when it changed, so the server's
+// certificate watcher reloads on a rotation and not on every check.
 func write(dir string, data map[string][]byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cannot create the certificate folder: %w", err)
 	}
+	// A watcher that reloads between the two files sees a mismatched pair, keeps the
+	// certificate it has, and reloads again on the second file.
 	for _, name := range []string{"tls.crt", "tls.key"} {
-		if err := os.WriteFile(filepath.Join(dir, name), data[name], 0o600); err != nil {
+		path := filepath.Join(dir, name)
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data[name]) {
+			continue
+		}
+		tmp, err := os.CreateTemp(dir, "."+name+"-*")
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w", name, err)
+		}
+		_, err = tmp.Write(data[name])
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
 			return fmt.Errorf("cannot write %s: %w", name, err)
 		}
 	}

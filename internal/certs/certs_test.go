@@ -8,19 +8,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr/testr"
+
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/scheme"
+	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"dbaas.io/operator/internal/devcluster"
 )
 
-// TestEnsureProvisionsAndReuses runs against a real API server: the first call
-// creates the Secret, writes a usable key pair and injects the CA; a second call
-// (another replica, or a restart) reuses the same certificate.
-func TestEnsureProvisionsAndReuses(t *testing.T) {
+// TestEnsureProvisionsReusesAndRotates runs against a real API server: the first
+// call creates the Secret, writes a usable key pair and injects the CA; a second
+// call (another replica, or a restart) reuses the same certificate. Near expiry
+// (a fake clock) one replica renews: the webhook configuration trusts the new and
+// the old CA, so the other replica, still serving the old certificate, is trusted
+// until its Rotator picks up the new one.
+func TestEnsureProvisionsReusesAndRotates(t *testing.T) {
 	ctx := context.Background()
 	cluster, err := devcluster.Start(ctx, devcluster.Options{})
 	if err != nil {
@@ -45,8 +51,9 @@ func TestEnsureProvisionsAndReuses(t *testing.T) {
 	if err := c.Create(ctx, vwc); err != nil {
 		t.Fatal(err)
 	}
+	clock := clocktesting.NewFakePassiveClock(time.Now())
 	o := Options{Namespace: "dbaas-system", SecretName: "dbaas-webhook-cert", ServiceName: "dbaas-webhook-service",
-		WebhookConfiguration: vwc.Name, CertDir: t.TempDir()}
+		WebhookConfiguration: vwc.Name, CertDir: t.TempDir(), Clock: clock}
 
 	if err := Ensure(ctx, c, o); err != nil {
 		t.Fatal(err)
@@ -75,23 +82,40 @@ func TestEnsureProvisionsAndReuses(t *testing.T) {
 	if string(first) != string(again) {
 		t.Fatal("a second replica issued a new certificate instead of reusing the Secret")
 	}
-}
 
-// TestValidRenewsExpiringCertificates: a certificate close to expiry is not valid.
-func TestValidRenewsExpiringCertificates(t *testing.T) {
-	o := Options{Namespace: "ns", ServiceName: "svc", Validity: time.Hour}
-	data, err := issue(o)
-	if err != nil {
+	// Near expiry, the first replica renews.
+	clock.SetTime(clock.Now().Add(95 * 365 * day / 10)) // 9.5 of the 10 years
+	if err := Ensure(ctx, c, o); err != nil {
 		t.Fatal(err)
 	}
-	if !valid(data, o) {
-		t.Fatal("a fresh certificate is not valid")
+	renewed, _ := os.ReadFile(filepath.Join(o.CertDir, "tls.crt"))
+	if string(renewed) == string(first) {
+		t.Fatal("a certificate near expiry was not renewed")
 	}
-	o.Validity = 100 * 365 * 24 * time.Hour // under a tenth of this is left
-	if valid(data, o) {
-		t.Fatal("a certificate close to expiry is still valid")
+	if err := c.Get(ctx, client.ObjectKey{Name: vwc.Name}, vwc); err != nil {
+		t.Fatal(err)
 	}
-	if valid(data, Options{Namespace: "other", ServiceName: "svc", Validity: time.Hour}) {
-		t.Fatal("a certificate for another Service is valid")
+	caBundle := vwc.Webhooks[0].ClientConfig.CABundle
+	if n := len(bundle(t, map[string][]byte{"ca.crt": caBundle})); n != 2 {
+		t.Fatalf("the webhook configuration trusts %d CAs after the renewal, want the new and the old", n)
+	}
+	trusted(t, caBundle, renewed, o, clock.Now())
+	trusted(t, caBundle, again, o, clock.Now())
+
+	// The second replica's Rotator picks up the renewed certificate.
+	rotated, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r := &Rotator{Client: c, Options: second, Interval: 50 * time.Millisecond, Log: testr.New(t)}
+	go func() { _ = r.Start(rotated) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		served, _ := os.ReadFile(filepath.Join(second.CertDir, "tls.crt"))
+		if string(served) == string(renewed) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second replica's Rotator did not pick up the renewed certificate")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -21,9 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
@@ -51,6 +49,16 @@ type Options struct {
 	MetricsAddr string
 	// PprofAddr serves the Go profiler; "" or "0" disables it.
 	PprofAddr string
+	// MetricsSecure serves metrics over HTTPS to clients that present a token the
+	// API server authenticates and whose identity may get /metrics (see
+	// metricsOptions). The operator binary sets it; `dbaasctl dev` serves plain
+	// HTTP. Default: false.
+	MetricsSecure bool
+	// MetricsCertDir holds tls.crt and tls.key for the secure metrics endpoint,
+	// reloaded when they change. Default: a self-signed certificate made at start.
+	MetricsCertDir string
+	// EnableHTTP2 lets the metrics and webhook servers speak HTTP/2. Default: off.
+	EnableHTTP2 bool
 	// ProbeAddr serves /healthz and /readyz; "0" disables them.
 	ProbeAddr string
 	// LeaderElection makes one replica active at a time.
@@ -147,14 +155,15 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	if err != nil {
 		log.Error(err, "an engine override failed to load; the last good version serves", "dir", o.EnginesDir)
 	}
+	var rotator *certs.Rotator
 	if o.Webhooks && o.ManageWebhookCerts {
-		if err := provisionCerts(cfg, scheme, o); err != nil {
+		if rotator, err = provisionCerts(cfg, scheme, o); err != nil {
 			return nil, err
 		}
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
-		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
+		Metrics:                 metricsOptions(o),
 		HealthProbeBindAddress:  o.ProbeAddr,
 		PprofBindAddress:        o.PprofAddr,
 		LeaderElection:          o.LeaderElection,
@@ -166,7 +175,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 		Cache:  cacheOptions(namespaces),
 		WebhookServer: newLimitedWebhooks(webhook.NewServer(webhook.Options{
-			Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.WebhookCertDir,
+			Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.WebhookCertDir, TLSOpts: tlsOptions(o),
 		}), o.WebhookMaxConcurrency),
 	})
 	if err != nil {
@@ -248,13 +257,13 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 			return nil, err
 		}
 	}
-	if o.ProbeAddr != "0" {
-		if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+	if rotator != nil {
+		if err := mgr.Add(rotator); err != nil {
 			return nil, err
 		}
-		if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-			return nil, err
-		}
+	}
+	if err := addProbes(mgr, o); err != nil {
+		return nil, err
 	}
 	return mgr, nil
 }
@@ -355,26 +364,28 @@ func operatorPod(o Options) *corev1.Pod {
 }
 
 // provisionCerts runs before the manager exists, so the webhook server finds its
-// certificate when it starts.
-func provisionCerts(cfg *rest.Config, scheme *runtime.Scheme, o Options) error {
+// certificate when it starts, and returns the Rotator that keeps it current while
+// the manager runs.
+func provisionCerts(cfg *rest.Config, scheme *runtime.Scheme, o Options) (*certs.Rotator, error) {
+	// A live client: the manager's cache does not hold Secrets.
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	err = certs.Ensure(ctx, c, certs.Options{
+	co := certs.Options{
 		Namespace:                    o.Namespace,
 		SecretName:                   "dbaas-webhook-cert",
 		ServiceName:                  "dbaas-webhook-service",
 		WebhookConfiguration:         "dbaas-validating-webhook-configuration",
 		MutatingWebhookConfiguration: "dbaas-mutating-webhook-configuration",
 		CertDir:                      o.WebhookCertDir,
-	})
-	if err != nil {
-		return fmt.Errorf("cannot provision the webhook certificate: %w", err)
 	}
-	return nil
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := certs.Ensure(ctx, c, co); err != nil {
+		return nil, fmt.Errorf("cannot provision the webhook certificate: %w", err)
+	}
+	return &certs.Rotator{Client: c, Options: co, Log: ctrl.Log.WithName("certs")}, nil
 }
 
 // childKinds is the union of the kinds every loaded engine may render.
