@@ -122,18 +122,28 @@ func (r *DatabaseClusterReconciler) checkPolicy(ctx context.Context, s *clusterS
 }
 
 // apply writes each desired object with server-side apply, labelled with the
-// cluster and owned by it unless the engine keeps it ownerless (data). The children
-// that hold data and the one-shots are recorded in status as they are created. An
-// API error is reported and retried with backoff.
+// cluster and owned by it unless the engine keeps it ownerless (data). A Secret the
+// engine fills from other Secrets (secretData) gets their values now, after the
+// policy, which never sees them. The children that hold data and the one-shots are
+// recorded in status as they are created. An API error is reported and retried with
+// backoff.
 func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
 	engine := s.provider.Engine()
 	byRef := map[apply.Ref]*unstructured.Unstructured{}
 	for _, o := range s.observed {
 		byRef[apply.RefOf(o)] = o
 	}
+	var reader client.Reader = r.Client
+	if r.Lookups != nil {
+		reader = r.Lookups
+	}
 	var updated []string
 	for _, o := range s.desired {
 		desired := provider.Child(s.cluster, o.Key, o.Object, engine.Ownerless(o.Key))
+		if err := provider.CopySecretData(ctx, reader, desired, s.result.SecretData[o.Key]); err != nil {
+			s.halt(dbaasv1.ReadFailedReason, err.Error())
+			return ctrl.Result{}, err
+		}
 		ref := apply.RefOf(desired)
 		stored, err := r.Applier.Apply(ctx, desired, byRef[ref])
 		if err != nil {

@@ -90,6 +90,7 @@ func TestChildKinds(t *testing.T) {
 		{"perconaxtradbclusterbackups.pxc.percona.com", "PerconaXtraDBClusterBackup", "v1"},
 		{"kafkas.kafka.strimzi.io", "Kafka", "v1beta2"},
 		{"kafkanodepools.kafka.strimzi.io", "KafkaNodePool", "v1beta2"},
+		{"kafkausers.kafka.strimzi.io", "KafkaUser", "v1beta2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.kind, func(t *testing.T) {

@@ -65,6 +65,7 @@ var servedKinds = map[string]struct {
 	"PerconaXtraDBCluster":  {schema.GroupVersionKind{Group: "pxc.percona.com", Version: "v1", Kind: "PerconaXtraDBCluster"}, "perconaxtradbclusters"},
 	"Strimzi Kafka":         {schema.GroupVersionKind{Group: "kafka.strimzi.io", Version: "v1beta2", Kind: "Kafka"}, "kafkas"},
 	"Strimzi KafkaNodePool": {schema.GroupVersionKind{Group: "kafka.strimzi.io", Version: "v1beta2", Kind: "KafkaNodePool"}, "kafkanodepools"},
+	"Strimzi KafkaUser":     {schema.GroupVersionKind{Group: "kafka.strimzi.io", Version: "v1beta2", Kind: "KafkaUser"}, "kafkausers"},
 }
 
 // TestCRDsServed checks that our CRDs and the child CRDs are served and listable.

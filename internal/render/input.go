@@ -34,6 +34,8 @@ var (
 	resultPath   = cue.ParsePath("status.result")
 	resolvedPath = cue.ParsePath("resolved")
 	oneShotPath  = cue.ParsePath("oneShot")
+	// secretDataPath is the engine's secretData.
+	secretDataPath = cue.ParsePath("secretData")
 )
 
 // encode turns the input into JSON once: the JSON is both the memo key and what is

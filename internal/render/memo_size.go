@@ -38,6 +38,12 @@ func sizeOf(v any) int64 {
 		for _, o := range v.Objects {
 			n += objectHeader + int64(len(o.Key)) + jsonSize(o.Object.Object)
 		}
+		for key, refs := range v.SecretData {
+			n += boxedString + int64(len(key))
+			for dataKey, ref := range refs {
+				n += 3*boxedString + int64(len(dataKey)+len(ref.Secret)+len(ref.Key))
+			}
+		}
 		return n
 	case *Operation:
 		return operationSize(v)

@@ -28,6 +28,15 @@ type Result struct {
 	// Objects are sorted by key.
 	Objects  []Object
 	Resolved Resolved
+	// SecretData are the values to copy into rendered Secrets, by object key and data
+	// key (the engine's secretData); nil when the engine copies none.
+	SecretData map[string]map[string]SecretKeyRef
+}
+
+// SecretKeyRef is one key of a Secret in the cluster's namespace.
+type SecretKeyRef struct {
+	Secret string `json:"secret"`
+	Key    string `json:"key"`
 }
 
 // Session renders one cluster stage by stage. Stages are recorded by Apply and
@@ -128,12 +137,22 @@ func (e *Engine) renderValue(v cue.Value, stages []Stage) (*Result, error) {
 	if err := v.LookupPath(resolvedPath).Decode(&r.Resolved); err != nil {
 		return nil, fmt.Errorf("engine %s: cannot resolve the version and image: %s", e.Name, describe(err))
 	}
+	if sd := v.LookupPath(secretDataPath); sd.Exists() {
+		if err := sd.Decode(&r.SecretData); err != nil {
+			return nil, fmt.Errorf("engine %s: cannot evaluate secretData: %s", e.Name, describe(err))
+		}
+	}
 	for key, obj := range objects {
 		u := &unstructured.Unstructured{Object: obj}
 		if u.GetAPIVersion() == "" || u.GetKind() == "" || u.GetName() == "" {
 			return nil, fmt.Errorf("engine %s: object %q needs apiVersion, kind and metadata.name", e.Name, key)
 		}
 		r.Objects = append(r.Objects, Object{Key: key, Object: u})
+	}
+	for key := range r.SecretData {
+		if u, ok := objects[key]; !ok || u["apiVersion"] != "v1" || u["kind"] != "Secret" {
+			return nil, fmt.Errorf("engine %s: secretData.%s names no rendered Secret", e.Name, key)
+		}
 	}
 	sort.Slice(r.Objects, func(i, j int) bool { return r.Objects[i].Key < r.Objects[j].Key })
 	return r, nil

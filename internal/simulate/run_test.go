@@ -106,8 +106,15 @@ func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { re
 
 // TestRunIsEventDriven: a new cluster becomes Ready with Run playing its child
 // operator, and once it is Ready the simulator is idle: over a few seconds it
-// makes no request to the API server and evaluates nothing.
+// makes no request to the API server and evaluates nothing. Kafka's simulation
+// also writes the Secrets Strimzi generates, once.
 func TestRunIsEventDriven(t *testing.T) {
+	for _, engine := range []string{"postgresql", "kafka"} {
+		t.Run(engine, func(t *testing.T) { runIsEventDriven(t, engine) })
+	}
+}
+
+func runIsEventDriven(t *testing.T, engine string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var counter requestCounter
@@ -123,14 +130,14 @@ func TestRunIsEventDriven(t *testing.T) {
 	ran := make(chan error, 1)
 	go func() { ran <- sim.Run(ctx, cfg, "healthy") }()
 
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "simulate-run"}}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "simulate-run-" + engine}}
 	if err := env.client.Create(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
 	cluster := &dbaasv1.DatabaseCluster{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "orders"},
 		Spec: dbaasv1.DatabaseClusterSpec{
-			Engine:  "postgresql",
+			Engine:  engine,
 			Storage: dbaasv1.Storage{Size: resource.MustParse("1Gi")},
 		},
 	}
@@ -157,9 +164,40 @@ func TestRunIsEventDriven(t *testing.T) {
 	if n := sim.evaluations.Load() - evaluations; n != 0 {
 		t.Errorf("the idle simulator evaluated %d children in 3s, want none", n)
 	}
+	if engine == "kafka" {
+		// The User Operator's Secret, owned by the KafkaUser, with the password the
+		// connection Secret carries.
+		user := &corev1.Secret{}
+		if err := env.client.Get(ctx, client.ObjectKey{Namespace: ns.Name, Name: "orders-app"}, user); err != nil {
+			t.Fatalf("the simulated User Operator wrote no Secret: %v", err)
+		}
+		if refs := user.OwnerReferences; len(refs) != 1 || refs[0].Kind != "KafkaUser" || len(user.Data["password"]) == 0 {
+			t.Errorf("user Secret: owners %v, password %q", refs, user.Data["password"])
+		}
+		waitConnectionPassword(ctx, t, ns.Name, "orders-connection", string(user.Data["password"]))
+	}
 	cancel()
 	if err := <-ran; err != nil {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// waitConnectionPassword waits (up to 30 s) until a connection Secret holds password.
+func waitConnectionPassword(ctx context.Context, t *testing.T, namespace, name, password string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		s := &corev1.Secret{}
+		err := env.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, s)
+		if err == nil && string(s.Data["password"]) == password {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("Secret %s does not hold the user's password after 30s (last error: %v, %d keys)", name, err, len(s.Data))
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
 

@@ -1,8 +1,9 @@
 // Package simulate plays the child operators where none runs (tests and
 // `dbaasctl dev --simulate`): it writes to each child's status subresource what the
-// child operator would report. What each engine's child operator reports is data,
-// in engines/<engine>/simulate; this package only evaluates it and writes status.
-// The operator binary never imports this package.
+// child operator would report, after creating what the child operator generates
+// beside the child (the Secret with a user's password). What each engine's child
+// operator does is data, in engines/<engine>/simulate; this package only evaluates
+// it and writes. The operator binary never imports this package.
 package simulate
 
 import (
@@ -34,6 +35,7 @@ var (
 	nowPath      = cue.ParsePath("now")
 	scenarioPath = cue.ParsePath("scenario")
 	statusPath   = cue.ParsePath("status")
+	writesPath   = cue.ParsePath("writes")
 )
 
 // Simulator writes simulated child status.
@@ -118,7 +120,7 @@ func (s *Simulator) cluster(ctx context.Context, reader client.Reader, namespace
 	written := 0
 	var errs []error
 	for _, child := range children {
-		ok, err := s.Child(ctx, cluster.Spec.Engine, child, scenario)
+		ok, err := s.child(ctx, reader, cluster.Spec.Engine, child, scenario)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -129,27 +131,51 @@ func (s *Simulator) cluster(ctx context.Context, reader client.Reader, namespace
 	return written, errors.Join(errs...)
 }
 
-// Child writes the scenario's status to one child; it reports false for a kind the
-// engine's simulation does not play.
+// Child writes the scenario's status to one child, after the objects the child
+// operator writes beside it; it reports false for a kind the engine's simulation
+// does not play.
 func (s *Simulator) Child(ctx context.Context, engine string, child *unstructured.Unstructured, scenario string) (bool, error) {
-	status, err := s.status(engine, child, scenario)
-	if err != nil || len(status) == 0 {
+	return s.child(ctx, s.client, engine, child, scenario)
+}
+
+// child is Child, looking up the objects to write through reader.
+func (s *Simulator) child(ctx context.Context, reader client.Reader, engine string, child *unstructured.Unstructured, scenario string) (bool, error) {
+	p, err := s.play(engine, child, scenario)
+	if err != nil {
 		return false, err
 	}
-	if current, ok := child.Object["status"]; ok && equality.Semantic.DeepEqual(current, any(status)) {
+	// A child operator writes what it generates (a user's password) before it
+	// reports the child ready.
+	for _, w := range p.writes {
+		if err := s.write(ctx, reader, child, w); err != nil {
+			return false, err
+		}
+	}
+	if len(p.status) == 0 {
+		return false, nil
+	}
+	if current, ok := child.Object["status"]; ok && equality.Semantic.DeepEqual(current, any(p.status)) {
 		return true, nil
 	}
 	u := child.DeepCopy()
-	u.Object["status"] = status
+	u.Object["status"] = p.status
 	if err := s.client.Status().Update(ctx, u); err != nil {
 		return false, fmt.Errorf("cannot write the status of %s %s: %w", child.GetKind(), child.GetName(), err)
 	}
 	return true, nil
 }
 
-// status evaluates the engine's simulation for one child. Times are the child's
+// played is what the simulation says the child operator does for one child.
+type played struct {
+	// status is the child's status subresource; empty for a kind it does not play.
+	status map[string]any
+	// writes are the objects it writes beside the child.
+	writes []map[string]any
+}
+
+// play evaluates the engine's simulation for one child. Times are the child's
 // creation time, so simulating the same state twice writes nothing the second time.
-func (s *Simulator) status(engine string, child *unstructured.Unstructured, scenario string) (map[string]any, error) {
+func (s *Simulator) play(engine string, child *unstructured.Unstructured, scenario string) (*played, error) {
 	// The child keeps its status: a child operator reacts to what it reported before
 	// (a switchover target written to the status, for instance).
 	obj := child.DeepCopy().Object
@@ -177,9 +203,14 @@ func (s *Simulator) status(engine string, child *unstructured.Unstructured, scen
 	if scenario != "" {
 		v = v.FillPath(scenarioPath, scenario)
 	}
-	var status map[string]any
-	if err := v.LookupPath(statusPath).Decode(&status); err != nil {
+	p := &played{}
+	if err := v.LookupPath(statusPath).Decode(&p.status); err != nil {
 		return nil, fmt.Errorf("cannot simulate %s %s (%s): %w", child.GetKind(), child.GetName(), scenario, err)
 	}
-	return status, nil
+	if w := v.LookupPath(writesPath); w.Exists() {
+		if err := w.Decode(&p.writes); err != nil {
+			return nil, fmt.Errorf("cannot simulate what is written for %s %s (%s): %w", child.GetKind(), child.GetName(), scenario, err)
+		}
+	}
+	return p, nil
 }

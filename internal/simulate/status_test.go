@@ -39,11 +39,11 @@ func TestStatusKeepsNothing(t *testing.T) {
 		if i == warm {
 			before = liveHeap()
 		}
-		status, err := sim.status("postgresql", child, "healthy")
+		p, err := sim.play("postgresql", child, "healthy")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(status) == 0 {
+		if len(p.status) == 0 {
 			t.Fatalf("no status simulated for %s", child.GetKind())
 		}
 	}

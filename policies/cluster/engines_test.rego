@@ -1,5 +1,7 @@
 package dbaas.cluster_test
 
+import data.dbaas.cluster
+
 # Rules of the shipped mongodb, mysql and kafka data.
 
 _mongodb := {"engine": "mongodb", "version": "7.0", "resources": {}}
@@ -98,4 +100,34 @@ test_kafka_has_no_backups if {
 		"Strimzi has no backups to restore from: spec.dataSource is not supported for kafka",
 	)}
 	count(_violations(object.union(_kafka, {"backup": {"enabled": false}}))) == 0
+}
+
+test_kafka_refuses_access_without_acls if {
+	want := {_v(
+		"spec.config[allow.everyone.if.no.acl.found]", "ParameterInsecure",
+		"allow.everyone.if.no.acl.found cannot be set: it would let every user do anything on the topics, groups and transactional IDs that no ACL covers; the application's KafkaUser has ACLs for all it needs",
+	)}
+	cfg := {"config": [{"name": "allow.everyone.if.no.acl.found", "value": "true"}]}
+	_violations(object.union(_kafka, cfg)) == want
+
+	# Unsafe config lets unknown parameters through, never this one.
+	patch := {"metadata": {"annotations": {"dbaas.io/unsafe-config": "true"}}, "spec": object.union(_kafka, cfg)}
+	cluster.violation == want with input as _input_in(patch, {})
+		with data.dbaas.tenancy.unsafe_config_namespaces as ["shop"]
+	count(cluster.violation) == 0 with input as _input_in(
+		{"metadata": patch.metadata, "spec": object.union(_kafka, {"config": [{"name": "log.flush.interval.messages", "value": "1000"}]})},
+		{},
+	)
+		with data.dbaas.tenancy.unsafe_config_namespaces as ["shop"]
+}
+
+test_kafka_authentication_is_managed if {
+	_violations(object.union(_kafka, {"config": [{"name": "sasl.enabled.mechanisms", "value": "PLAIN"}]})) == {_v(
+		"spec.config[sasl.enabled.mechanisms]", "ParameterFixed",
+		"sasl.enabled.mechanisms cannot be set: Strimzi manages it; authentication is managed by the operator",
+	)}
+	_violations(object.union(_kafka, {"config": [{"name": "super.users", "value": "User:ANONYMOUS"}]})) == {_v(
+		"spec.config[super.users]", "ParameterFixed",
+		"super.users cannot be set: Strimzi manages it",
+	)}
 }

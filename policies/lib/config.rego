@@ -62,6 +62,7 @@ _findings(_, [], _) := set()
 
 _findings(idx, ps, ctx) := union({
 	_fixed_findings(ps, idx.operator[0]),
+	_insecure_findings(ps),
 	_unknown_findings(ps, ctx),
 	_duplicate_findings(ps),
 	_invalid_findings(ps, idx.syntax),
@@ -203,11 +204,12 @@ _lanes(e, syntax) := {
 	},
 }
 
-# _screened are the parameters that are not also fixed.
+# _screened are the parameters that are not also fixed or insecure.
 _screened(e) := {k: spec |
 	some k, spec in object.get(e, "parameters", {})
 	is_object(spec)
 	object.get(object.get(e, "fixed", {}), k, null) == null
+	object.get(object.get(e, "insecure", {}), k, null) == null
 }
 
 # _bounds are a number parameter's min and max as numbers; undefined when one is
@@ -320,13 +322,16 @@ _not_plain(idx, cfg, keys, plain) := [] if {
 # description: >-
 #   A config parameter with what the rules ask of it: its key in the data, its spec
 #   (null when unknown), its fixed hint (null unless the child operator manages it),
-#   whether its value is valid and the number it stands for (null when it has none).
+#   why it is insecure (null unless it would let clients past authentication or
+#   authorization), whether its value is valid and the number it stands for (null
+#   when it has none).
 param(idx, p, k) := {
 	"name": p.name,
 	"value": p.value,
 	"key": k,
 	"spec": spec,
 	"fixed": _pick(hint, prefix_hints),
+	"insecure": object.get(object.get(e, "insecure", {}), k, null),
 	"valid": valid,
 	"number": _number_if(valid, idx.syntax, spec, p.value),
 } if {
@@ -397,11 +402,20 @@ _fixed_msg(operator, name, "") := sprintf("%s cannot be set: %s manages it", [na
 
 _fixed_msg(operator, name, hint) := sprintf("%s cannot be set: %s manages it; %s", [name, operator, hint]) if hint != ""
 
+# _insecure_findings refuse what would let clients past authentication or
+# authorization, whatever the value and even with unsafe config: the platform's
+# security model is not a parameter.
+_insecure_findings(ps) := {_finding([p.name], "ParameterInsecure", sprintf("%s cannot be set: %s", [p.name, p.insecure])) |
+	some p in ps
+	p.insecure != null
+}
+
 _unknown_findings(ps, ctx) := {f |
 	ctx.unsafe != true
 	some p in ps
 	p.spec == null
 	p.fixed == null
+	p.insecure == null
 	msg := sprintf("%s is not a known %s parameter%s", [p.name, ctx.engine, ctx.unsafeRefusal])
 	f := _finding([p.name], "ParameterUnknown", msg)
 }

@@ -25,6 +25,7 @@ _engine := {
 	"lessThan": {"low": {"param": "high"}, "isr": {"param": "factor", "exceptStandalone": true}},
 	"fixed": {"port": "use the endpoints", "data_dir": ""},
 	"fixedPrefixes": {"ssl_": "TLS uses the operator's certificates"},
+	"insecure": {"open_door": "it lets clients in without credentials"},
 }
 
 _ctx := {"engine": "test", "clusterSize": 3, "backup": false, "unsafe": false, "unsafeRefusal": ""}
@@ -73,6 +74,17 @@ test_unknown_parameters_pass_when_unsafe if {
 
 test_unsafe_does_not_lift_fixed_parameters if {
 	lib.config_findings(_engine, [{"name": "port", "value": "1"}], object.union(_ctx, {"unsafe": true})) == {_f(["port"], "ParameterFixed", "port cannot be set: TestOperator manages it; use the endpoints")}
+}
+
+test_insecure_parameters_are_refused_even_when_unsafe if {
+	want := {_f(["open_door"], "ParameterInsecure", "open_door cannot be set: it lets clients in without credentials")}
+	_one("open_door", "true") == want
+	lib.config_findings(_engine, [{"name": "Open-Door", "value": "false"}], object.union(_ctx, {"unsafe": true})) == {_f(
+		["Open-Door"], "ParameterInsecure",
+		"Open-Door cannot be set: it lets clients in without credentials",
+	)}
+	count(lib.config_findings(_engine, [{"name": "foo", "value": "1"}], object.union(_ctx, {"unsafe": true}))) == 0
+	want == _one("open_door", "false")
 }
 
 test_duplicates_are_refused if {

@@ -121,3 +121,16 @@ test_reconfiguring_without_the_engine_merge_judges_the_new_parameters if {
 		"min_wal_size (4GB) must be less than max_wal_size (3GB)",
 	)}
 }
+
+test_reconfiguring_kafka_keeps_the_acls if {
+	op := {"type": "Reconfiguring", "reconfiguring": {"config": [{"name": "allow.everyone.if.no.acl.found", "value": "true"}]}}
+	base := object.union(_kafka(op), {
+		"cluster": {"spec": {"engine": "kafka", "version": "3.9.0", "resources": {}}},
+		"engine": {"operations": ["Reconfiguring"]},
+	})
+	vs := ops.violation with input as object.union(base, {"specPatch": {"config": op.reconfiguring.config}})
+	vs == {_v(
+		"spec.reconfiguring.config[allow.everyone.if.no.acl.found]", "ParameterInsecure",
+		"allow.everyone.if.no.acl.found cannot be set: it would let every user do anything on the topics, groups and transactional IDs that no ACL covers; the application's KafkaUser has ACLs for all it needs",
+	)}
+}
