@@ -17,11 +17,13 @@ GO_TEST_FLAGS ?= -race -timeout 45m
 # DEV_ARGS are passed to `dbaasctl dev` by `make dev`.
 DEV_ARGS ?=
 # `make bench-scale` creates N clusters with WRITERS writers, soaks for SOAK and runs
-# OPS operations; BENCH_SCALE_ARGS adds flags of hack/benchscale (-json, -log-dir, …).
+# OPS operations, with SHARDS operator processes splitting the namespaces;
+# BENCH_SCALE_ARGS adds flags of hack/benchscale (-json, -log-dir, …).
 N ?= 1000
 WRITERS ?= 10
 SOAK ?= 30m
 OPS ?= 50
+SHARDS ?= 1
 BENCH_SCALE_ARGS ?=
 
 # GENERATED are the paths that generate, manifests and schemas write (schemas/gen is
@@ -98,9 +100,9 @@ bench: ## Run the benchmarks of internal/ and engines/.
 	go test -run '^$$' -bench . -benchmem ./internal/... ./engines/...
 
 .PHONY: bench-scale
-bench-scale: k8s-bin child-crds build ## Measure the operator at scale (N, WRITERS, SOAK, OPS): the floor, convergence, soak, idle, ops; not part of `make test`.
+bench-scale: k8s-bin child-crds build ## Measure the operator at scale (N, WRITERS, SOAK, OPS, SHARDS): the floor, convergence, soak, idle, ops; not part of `make test`.
 	go build -o $(LOCALBIN)/benchscale ./hack/benchscale
-	KUBEBUILDER_ASSETS=$(K8S_BIN) $(LOCALBIN)/benchscale -n $(N) -writers $(WRITERS) -soak $(SOAK) -ops $(OPS) \
+	KUBEBUILDER_ASSETS=$(K8S_BIN) $(LOCALBIN)/benchscale -n $(N) -writers $(WRITERS) -soak $(SOAK) -ops $(OPS) -shards $(SHARDS) \
 		-operator $(LOCALBIN)/dbaas-operator $(BENCH_SCALE_ARGS)
 
 .PHONY: dev

@@ -16,7 +16,7 @@ import (
 )
 
 // bench is the operator's run: a control plane with webhooks and garbage collector,
-// the operator process, the simulator and the tracker.
+// the operator processes (one per shard), the simulator and the tracker.
 type bench struct {
 	o     options
 	fleet fleet
@@ -25,7 +25,7 @@ type bench struct {
 	// OpsRequests.
 	client    client.Client
 	clientset kubernetes.Interface
-	operator  *operatorProcess
+	operators operators
 	simulator *runningSimulator
 	tracker   *tracker
 }
@@ -63,7 +63,7 @@ func measureOperator(ctx context.Context, o options, r *report) (retErr error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	b := &bench{o: o, fleet: fleet{clusters: o.clusters, namespaces: o.namespaces}, cp: cp}
+	b := &bench{o: o, fleet: fleet{clusters: o.clusters, namespaces: o.namespaces, shards: o.shards}, cp: cp}
 	scheme, err := operator.Scheme()
 	if err != nil {
 		return err
@@ -87,11 +87,10 @@ func measureOperator(ctx context.Context, o options, r *report) (retErr error) {
 			retErr = errors.Join(retErr, fmt.Errorf("the simulator failed: %w", err))
 		}
 	}()
-	progress("starting the operator (%s)", o.operatorBinary)
-	if b.operator, err = startOperator(ctx, o.operatorBinary, o.operatorArgs, cp, filepath.Join(logDir, "dbaas-operator.log")); err != nil {
+	if b.operators, err = startOperators(ctx, o, cp, logDir); err != nil {
 		return err
 	}
-	defer func() { retErr = errors.Join(retErr, b.operator.stop()) }()
+	defer func() { retErr = errors.Join(retErr, b.operators.stop()) }()
 	if err := b.waitWebhook(ctx); err != nil {
 		return err
 	}
@@ -135,7 +134,7 @@ func (b *bench) waitWebhook(ctx context.Context) error {
 		if err == nil {
 			return nil
 		}
-		if err := b.operator.running(); err != nil {
+		if err := b.operators.running(); err != nil {
 			return err
 		}
 		select {
@@ -146,13 +145,13 @@ func (b *bench) waitWebhook(ctx context.Context) error {
 	}
 }
 
-// alive reports an early exit of the operator or the simulator.
+// alive reports an early exit of an operator or the simulator.
 func (b *bench) alive() error {
-	return errors.Join(b.operator.running(), b.simulator.running())
+	return errors.Join(b.operators.running(), b.simulator.running())
 }
 
-// waitSettled waits until every cluster is Ready at its current spec and the
-// operator's work queues stayed empty for a second: what it does then is not
+// waitSettled waits until every cluster is Ready at its current spec and every
+// operator's work queues stayed empty for a second: what they do then is not
 // leftover work.
 func (b *bench) waitSettled(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, b.o.timeout)
@@ -171,7 +170,7 @@ func (b *bench) waitSettled(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		m, err := b.operator.scrape(ctx)
+		m, err := b.operators.scrape(ctx)
 		if err != nil {
 			return err
 		}

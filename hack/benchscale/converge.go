@@ -19,10 +19,11 @@ type convergeResult struct {
 	// P50Ms and P99Ms are per cluster, from its create sent to it seen Ready.
 	P50Ms float64 `json:"p50Ms"`
 	P99Ms float64 `json:"p99Ms"`
-	// The rest is counted once the operator's queues emptied, per cluster.
-	// ReconcilesPerCluster is by controller (controller_runtime_reconcile_total).
+	// The rest is counted once the operators' queues emptied, per cluster, summed
+	// over the shards. ReconcilesPerCluster is by controller
+	// (controller_runtime_reconcile_total).
 	ReconcilesPerCluster map[string]float64 `json:"reconcilesPerCluster"`
-	// OperatorWritesPerCluster are the operator's writing requests
+	// OperatorWritesPerCluster are the operators' writing requests
 	// (rest_client_requests_total, Events included), also by method.
 	OperatorWritesPerCluster         float64            `json:"operatorWritesPerCluster"`
 	OperatorWritesPerClusterByMethod map[string]float64 `json:"operatorWritesPerClusterByMethod"`
@@ -35,7 +36,7 @@ type convergeResult struct {
 	// client (writers, operator, simulator, garbage collector), also by resource.
 	APIServerWritesPerCluster           float64            `json:"apiServerWritesPerCluster"`
 	APIServerWritesPerClusterByResource map[string]float64 `json:"apiServerWritesPerClusterByResource"`
-	// Start is the operator before any cluster; Converged once its queues emptied.
+	// Start is the operators before any cluster; Converged once their queues emptied.
 	Start     sample `json:"start"`
 	Converged sample `json:"converged"`
 }
@@ -43,11 +44,11 @@ type convergeResult struct {
 // converge creates the fleet with the writers and waits for every cluster to be
 // Ready, then for the operator to settle, and counts what it took.
 func (b *bench) converge(ctx context.Context) (*convergeResult, error) {
-	start, err := b.operator.sample(ctx)
+	start, err := b.operators.sample(ctx)
 	if err != nil {
 		return nil, err
 	}
-	opBefore, err := b.operator.scrape(ctx)
+	opBefore, err := b.operators.scrape(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -87,10 +88,10 @@ func (b *bench) converge(ctx context.Context) (*convergeResult, error) {
 	if err := b.waitSettled(ctx); err != nil {
 		return nil, err
 	}
-	if r.Converged, err = b.operator.sample(ctx); err != nil {
+	if r.Converged, err = b.operators.sample(ctx); err != nil {
 		return nil, err
 	}
-	opAfter, err := b.operator.scrape(ctx)
+	opAfter, err := b.operators.scrape(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,9 +17,10 @@ import (
 )
 
 // fleet names the N clusters of a run: cluster i is c<i> in namespace scale-<i mod
-// namespaces>, so that the clusters of a namespace can later be served by one shard.
+// namespaces>. With more than one shard, namespace j belongs to shard j mod shards,
+// so the shards split the namespaces, and the clusters, evenly.
 type fleet struct {
-	clusters, namespaces int
+	clusters, namespaces, shards int
 }
 
 func (f fleet) key(i int) types.NamespacedName {
@@ -27,10 +29,24 @@ func (f fleet) key(i int) types.NamespacedName {
 
 func (f fleet) namespace(j int) string { return fmt.Sprintf("scale-%02d", j) }
 
-// createNamespaces creates the fleet's namespaces.
+// shard is the shard that serves cluster i.
+func (f fleet) shard(i int) int { return i % f.namespaces % f.shards }
+
+// shardLabel is the namespace label whose value names the shard that serves it.
+const shardLabel = "dbaas.io/shard"
+
+// shardSelector picks the namespaces of shard k (the operator's --namespace-selector).
+func shardSelector(k int) string { return fmt.Sprintf("%s=%d", shardLabel, k) }
+
+// createNamespaces creates the fleet's namespaces, labelled with their shard when
+// there is more than one: before any operator starts, since an operator restarts
+// when the namespaces of its selector change.
 func (f fleet) createNamespaces(ctx context.Context, c client.Client) error {
 	for j := range f.namespaces {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: f.namespace(j)}}
+		if f.shards > 1 {
+			ns.Labels = map[string]string{shardLabel: strconv.Itoa(j % f.shards)}
+		}
 		if err := c.Create(ctx, ns); err != nil {
 			return fmt.Errorf("cannot create namespace %s: %w", ns.Name, err)
 		}

@@ -9,8 +9,9 @@ import (
 // idleResult is what the operator and the simulator do while nothing changes.
 type idleResult struct {
 	Seconds float64 `json:"seconds"`
-	// OperatorRequestsByMethod are the operator's requests
-	// (rest_client_requests_total); OperatorWrites and OperatorReads sum them.
+	// OperatorRequestsByMethod are the operators' requests
+	// (rest_client_requests_total); OperatorWrites and OperatorReads sum them. These
+	// and OperatorCPUSeconds are summed over the shards.
 	OperatorRequestsByMethod map[string]float64 `json:"operatorRequestsByMethod"`
 	OperatorWrites           float64            `json:"operatorWrites"`
 	OperatorReads            float64            `json:"operatorReads"`
@@ -31,11 +32,11 @@ func (b *bench) measureIdle(ctx context.Context) (*idleResult, error) {
 	if err := b.waitSettled(ctx); err != nil {
 		return nil, err
 	}
-	opBefore, err := b.operator.scrape(ctx)
+	opBefore, err := b.operators.scrape(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cpuBefore, err := cpuSeconds(b.operator.pid())
+	cpuBefore, err := b.operators.cpuSeconds()
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +54,11 @@ func (b *bench) measureIdle(ctx context.Context) (*idleResult, error) {
 	if err := b.alive(); err != nil {
 		return nil, err
 	}
-	opAfter, err := b.operator.scrape(ctx)
+	opAfter, err := b.operators.scrape(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cpuAfter, err := cpuSeconds(b.operator.pid())
+	cpuAfter, err := b.operators.cpuSeconds()
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,8 @@
 //     collector, the operator binary as its own process and the child operators
 //     simulated in this one, the same writers create the same N clusters through the
 //     API; then a soak of continuous spec changes, an idle spell and HorizontalScaling
-//     operations at scale.
+//     operations at scale. With -shards K, K operator processes split the fleet, each
+//     serving the namespaces labelled with its shard.
 //
 // It starts everything it needs and stops it again, also on Ctrl-C. It is a command,
 // not a test, so that `go test ./...` never runs it.
@@ -38,6 +39,8 @@ type options struct {
 	writers int
 	// namespaces is how many namespaces the clusters are spread over.
 	namespaces int
+	// shards is how many operator processes split the namespaces (see shards.go).
+	shards int
 	// soak is how long spec changes go on after convergence; 0 skips the soak.
 	soak time.Duration
 	// soakRate is how many cluster updates the soak sends per second.
@@ -49,7 +52,8 @@ type options struct {
 	// opsParallel is how many of them are in flight at once.
 	opsParallel int
 	// operatorBinary is the dbaas-operator executable; operatorArgs are more flags
-	// for it (e.g. --pprof-bind-address=127.0.0.1:6060 to profile a run).
+	// for every shard of it (e.g. --pprof-bind-address=127.0.0.1:6060 to profile a
+	// run of one shard).
 	operatorBinary string
 	operatorArgs   []string
 	// logDir keeps the operator's and kube-controller-manager's logs; empty: a
@@ -67,17 +71,18 @@ func main() {
 	flag.IntVar(&o.clusters, "n", 1000, "DatabaseClusters to create")
 	flag.IntVar(&o.writers, "writers", 10, "goroutines that create them")
 	flag.IntVar(&o.namespaces, "namespaces", 10, "namespaces the clusters are spread over")
+	flag.IntVar(&o.shards, "shards", 1, "operator processes that split the namespaces, each serving those labelled "+shardLabel+"=<its shard>")
 	flag.DurationVar(&o.soak, "soak", 30*time.Minute, "duration of the soak of spec changes after convergence (0: no soak)")
 	flag.Float64Var(&o.soakRate, "soak-rate", 10, "cluster updates per second during the soak")
 	flag.DurationVar(&o.idle, "idle", 30*time.Second, "how long the idle operator is watched")
 	flag.IntVar(&o.ops, "ops", 50, "HorizontalScaling OpsRequests, each on its own cluster (0: none)")
 	flag.IntVar(&o.opsParallel, "ops-parallel", 1, "OpsRequests in flight at once")
 	flag.StringVar(&o.operatorBinary, "operator", "bin/dbaas-operator", "the dbaas-operator executable (make build)")
-	flag.Func("operator-arg", "a flag for the operator, e.g. --pprof-bind-address=127.0.0.1:6060 (repeatable)", func(v string) error {
+	flag.Func("operator-arg", "a flag for every operator process, e.g. --pprof-bind-address=127.0.0.1:6060 with one shard (repeatable)", func(v string) error {
 		o.operatorArgs = append(o.operatorArgs, v)
 		return nil
 	})
-	flag.StringVar(&o.logDir, "log-dir", "", "keep the operator's and kube-controller-manager's logs in this folder (default: a temporary folder, removed)")
+	flag.StringVar(&o.logDir, "log-dir", "", "keep the operators' and kube-controller-manager's logs in this folder (default: a temporary folder, removed)")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "bound of each wait (convergence, a settled fleet, an operation)")
 	flag.BoolVar(&o.json, "json", false, "print the report as JSON")
 	flag.Parse()
@@ -119,6 +124,10 @@ func (o options) validate() error {
 		return fmt.Errorf("-writers must be at least 1")
 	case o.namespaces < 1:
 		return fmt.Errorf("-namespaces must be at least 1")
+	case o.shards < 1:
+		return fmt.Errorf("-shards must be at least 1")
+	case o.shards > o.namespaces:
+		return fmt.Errorf("-shards (%d) cannot exceed -namespaces (%d): a shard is a set of namespaces", o.shards, o.namespaces)
 	case o.soakRate <= 0:
 		return fmt.Errorf("-soak-rate must be positive")
 	case o.ops > o.clusters:

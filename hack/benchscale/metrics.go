@@ -116,3 +116,21 @@ func subtract(after, before map[string]float64) map[string]float64 {
 	}
 	return out
 }
+
+// merge puts the samples of several scrapes (one per operator shard) into one set,
+// so that sum and sumBy add over all of them.
+func merge(scrapes ...metrics) metrics {
+	if len(scrapes) == 1 {
+		return scrapes[0]
+	}
+	out := metrics{}
+	for _, s := range scrapes {
+		for name, f := range s {
+			if out[name] == nil {
+				out[name] = &dto.MetricFamily{Name: f.Name, Help: f.Help, Type: f.Type}
+			}
+			out[name].Metric = append(out[name].Metric, f.Metric...)
+		}
+	}
+	return out
+}

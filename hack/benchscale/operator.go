@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,10 +32,10 @@ type operatorProcess struct {
 	exitErr error
 }
 
-// startOperator runs the operator against the control plane, serving the webhooks
-// where the API server calls them with the control plane's certificate, and waits
-// until it reports ready.
-func startOperator(ctx context.Context, binary string, extraArgs []string, cp *devcluster.Cluster, logPath string) (*operatorProcess, error) {
+// startOperator runs the operator against the control plane with args (its shard's
+// and the user's), its metrics and probes on ports of its own, and waits until it
+// reports ready.
+func startOperator(ctx context.Context, binary string, args []string, cp *devcluster.Cluster, logPath string) (*operatorProcess, error) {
 	metricsPort, err := freePort()
 	if err != nil {
 		return nil, err
@@ -56,17 +55,14 @@ func startOperator(ctx context.Context, binary string, extraArgs []string, cp *d
 		log:        log,
 		exited:     make(chan struct{}),
 	}
-	args := []string{
+	own := []string{
 		"--kubeconfig=" + cp.KubeconfigPath,
-		"--webhook-port=" + strconv.Itoa(cp.WebhookPort),
-		"--webhook-cert-dir=" + cp.WebhookCertDir,
-		"--manage-webhook-certs=false",
 		"--metrics-bind-address=" + fmt.Sprintf("127.0.0.1:%d", metricsPort),
 		// The benchmark scrapes with no token, on the loopback interface.
 		"--metrics-secure=false",
 		"--health-probe-bind-address=" + fmt.Sprintf("127.0.0.1:%d", probePort),
 	}
-	p.cmd = exec.Command(binary, append(args, extraArgs...)...)
+	p.cmd = exec.Command(binary, append(own, args...)...)
 	p.cmd.Stdout, p.cmd.Stderr = log, log
 	// A process group of its own: a Ctrl-C reaches the benchmark, which stops the
 	// operator before the control plane.
@@ -177,24 +173,24 @@ func (p *operatorProcess) scrape(ctx context.Context) (metrics, error) {
 	return scrapeHTTP(ctx, p.metricsURL)
 }
 
-// sample is the operator's resources at one moment.
-type sample struct {
+// memory is one operator process's memory at one moment.
+type memory struct {
 	RSSBytes int64 `json:"rssBytes"`
 	// HeapLiveBytes is the heap the last GC found live (go_gc_heap_live_bytes);
 	// nil when the operator does not expose it.
 	HeapLiveBytes *int64 `json:"heapLiveBytes,omitempty"`
 }
 
-// sample reads the operator's RSS and live heap.
-func (p *operatorProcess) sample(ctx context.Context) (sample, error) {
+// memory reads the operator's RSS and live heap.
+func (p *operatorProcess) memory(ctx context.Context) (memory, error) {
 	rss, err := rssBytes(p.pid())
 	if err != nil {
-		return sample{}, err
+		return memory{}, err
 	}
-	s := sample{RSSBytes: rss}
+	s := memory{RSSBytes: rss}
 	m, err := p.scrape(ctx)
 	if err != nil {
-		return sample{}, err
+		return memory{}, err
 	}
 	if m.has(heapLiveMetric) {
 		live := int64(m.sum(heapLiveMetric, nil))

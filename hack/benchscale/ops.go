@@ -20,10 +20,13 @@ const opTimeout = 2 * time.Minute
 type opsResult struct {
 	Count    int `json:"count"`
 	Parallel int `json:"parallel"`
-	// Reached counts the operations whose child changed within opTimeout.
-	Reached int     `json:"reached"`
-	P50Ms   float64 `json:"p50Ms"`
-	P99Ms   float64 `json:"p99Ms"`
+	// Reached counts the operations whose child changed within opTimeout;
+	// ReachedByShard counts them by the shard that serves their cluster, with more
+	// than one shard.
+	Reached        int     `json:"reached"`
+	ReachedByShard []int   `json:"reachedByShard,omitempty"`
+	P50Ms          float64 `json:"p50Ms"`
+	P99Ms          float64 `json:"p99Ms"`
 }
 
 // runOps runs the HorizontalScaling operations on distinct random clusters, a
@@ -36,6 +39,7 @@ func (b *bench) runOps(ctx context.Context) (*opsResult, error) {
 	clusters := rand.Perm(b.o.clusters)[:b.o.ops]
 	var mu sync.Mutex
 	var latencies []time.Duration
+	byShard := make([]int, b.o.shards)
 	err := forEach(ctx, b.o.ops, b.o.opsParallel, func(ctx context.Context, i int) error {
 		latency, ok, err := b.scaleOut(ctx, clusters[i])
 		if err != nil || !ok {
@@ -44,13 +48,18 @@ func (b *bench) runOps(ctx context.Context) (*opsResult, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		latencies = append(latencies, latency)
+		byShard[b.fleet.shard(clusters[i])]++
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	p50, p99 := percentiles(latencies)
-	return &opsResult{Count: b.o.ops, Parallel: b.o.opsParallel, Reached: len(latencies), P50Ms: ms(p50), P99Ms: ms(p99)}, nil
+	r := &opsResult{Count: b.o.ops, Parallel: b.o.opsParallel, Reached: len(latencies), P50Ms: ms(p50), P99Ms: ms(p99)}
+	if b.o.shards > 1 {
+		r.ReachedByShard = byShard
+	}
+	return r, nil
 }
 
 // scaleOut creates a HorizontalScaling OpsRequest for cluster i and waits for its

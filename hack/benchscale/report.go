@@ -38,6 +38,7 @@ type reportOptions struct {
 	Clusters    int     `json:"clusters"`
 	Writers     int     `json:"writers"`
 	Namespaces  int     `json:"namespaces"`
+	Shards      int     `json:"shards"`
 	Soak        string  `json:"soak"`
 	SoakRate    float64 `json:"soakRate"`
 	Idle        string  `json:"idle"`
@@ -50,7 +51,7 @@ func newReport(o options) *report {
 		Date:    time.Now().UTC().Format("2006-01-02 15:04 UTC"),
 		Machine: machine{CPUs: runtime.NumCPU()},
 		Options: reportOptions{
-			Clusters: o.clusters, Writers: o.writers, Namespaces: o.namespaces,
+			Clusters: o.clusters, Writers: o.writers, Namespaces: o.namespaces, Shards: o.shards,
 			Soak: o.soak.String(), SoakRate: o.soakRate, Idle: o.idle.String(),
 			Ops: o.ops, OpsParallel: o.opsParallel,
 		},
@@ -82,8 +83,9 @@ func (r *report) finish() {
 // writeText prints the report for people.
 func (r *report) writeText(w io.Writer) {
 	o := r.Options
-	fmt.Fprintf(w, "\nbench-scale %s: N=%d clusters, %d writers, %d namespaces; %d CPUs, load %.1f → %.1f\n",
-		r.Date, o.Clusters, o.Writers, o.Namespaces, r.Machine.CPUs, r.Machine.LoadStart, r.Machine.LoadEnd)
+	fmt.Fprintf(w, "\nbench-scale %s: N=%d clusters, %d writers, %d namespaces, %s; %d CPUs, load %.1f → %.1f\n",
+		r.Date, o.Clusters, o.Writers, o.Namespaces, plural(o.Shards, "operator process", "operator processes"),
+		r.Machine.CPUs, r.Machine.LoadStart, r.Machine.LoadEnd)
 	if f := r.Floor; f != nil {
 		fmt.Fprintf(w, "\nfloor (bare client, no operator, no webhooks)\n")
 		line(w, "all written", "%.1f s  (%.1f writes per cluster; per cluster p50 %.0f ms, p99 %.0f ms)", f.Seconds, f.WritesPerCluster, f.P50Ms, f.P99Ms)
@@ -93,15 +95,23 @@ func (r *report) writeText(w io.Writer) {
 		if r.Idle != nil {
 			mode = ", simulator " + r.Idle.SimulatorMode
 		}
-		fmt.Fprintf(w, "\noperator (webhooks, garbage collector%s)\n", mode)
+		what := "webhooks"
+		if o.Shards > 1 {
+			what = fmt.Sprintf("%d shards of the namespaces, their counts summed; webhooks on shard 0", o.Shards)
+		}
+		fmt.Fprintf(w, "\noperator (%s, garbage collector%s)\n", what, mode)
 		line(w, "all Ready", "%.1f s  (%.2fx the floor; creates sent in %.1f s)", c.Seconds, c.RatioToFloor, c.CreatesSeconds)
 		line(w, "create → Ready", "p50 %s, p99 %s", seconds(c.P50Ms), seconds(c.P99Ms))
 		line(w, "reconciles/cluster", "%s", breakdown(c.ReconcilesPerCluster))
 		line(w, "operator writes/cl.", "%.2f  (%s; Events included)", c.OperatorWritesPerCluster, breakdown(c.OperatorWritesPerClusterByMethod))
 		line(w, "Events/cluster", "%.2f objects, %.2f occurrences  (%s)", c.EventsPerCluster, c.EventOccurrencesPerCluster, reasons(c.EventsByReason))
 		line(w, "API server writes/cl.", "%.2f from every client  (%s)", c.APIServerWritesPerCluster, breakdown(c.APIServerWritesPerClusterByResource))
-		line(w, "operator memory", "RSS %s at start, %s at converge; live heap %s at start, %s at converge",
-			mib(c.Start.RSSBytes), mib(c.Converged.RSSBytes), heap(c.Start), heap(c.Converged))
+		line(w, "operator memory", "RSS %s at start, %s at converge; live heap %s at start, %s at converge%s",
+			mib(c.Start.RSSBytes), mib(c.Converged.RSSBytes), heap(c.Start.memory), heap(c.Converged.memory), largest(o.Shards))
+		for k := range c.Converged.Shards {
+			line(w, fmt.Sprintf("  shard %d", k), "RSS %s at start, %s at converge; live heap %s at start, %s at converge",
+				mib(c.Start.Shards[k].RSSBytes), mib(c.Converged.Shards[k].RSSBytes), heap(c.Start.Shards[k]), heap(c.Converged.Shards[k]))
+		}
 	}
 	if s := r.Soak; s != nil {
 		fmt.Fprintf(w, "\nsoak (%s at %.0f cluster updates/s, through the webhook)\n", o.Soak, o.SoakRate)
@@ -109,14 +119,18 @@ func (r *report) writeText(w io.Writer) {
 		if s.FirstError != "" {
 			line(w, "first refusal", "%s", s.FirstError)
 		}
-		line(w, "RSS", "%s → %s (%+.1f%%), peak %s", mib(s.Before.RSSBytes), mib(s.After.RSSBytes), s.RSSGrowthPct, mib(s.PeakRSSBytes))
+		line(w, "RSS", "%s → %s (%+.1f%%), peak %s%s", mib(s.Before.RSSBytes), mib(s.After.RSSBytes), s.RSSGrowthPct, mib(s.PeakRSSBytes), largest(o.Shards))
 		if s.HeapGrowthPct != nil {
-			line(w, "live heap", "%s → %s (%+.1f%%)", heap(s.Before), heap(s.After), *s.HeapGrowthPct)
+			line(w, "live heap", "%s → %s (%+.1f%%)%s", heap(s.Before.memory), heap(s.After.memory), *s.HeapGrowthPct, largest(o.Shards))
+		}
+		for k := range s.After.Shards {
+			line(w, fmt.Sprintf("  shard %d", k), "RSS %s → %s; live heap %s → %s",
+				mib(s.Before.Shards[k].RSSBytes), mib(s.After.Shards[k].RSSBytes), heap(s.Before.Shards[k]), heap(s.After.Shards[k]))
 		}
 	}
 	if i := r.Idle; i != nil {
 		fmt.Fprintf(w, "\nidle (%.0f s, no changes)\n", i.Seconds)
-		line(w, "operator", "%.0f writes, %.0f reads, %.2f CPU s", i.OperatorWrites, i.OperatorReads, i.OperatorCPUSeconds)
+		line(w, "operator", "%.0f writes, %.0f reads, %.2f CPU s%s", i.OperatorWrites, i.OperatorReads, i.OperatorCPUSeconds, summed(o.Shards))
 		sr := i.SimulatorRequests
 		line(w, "simulator", "%s: %d reads, %d watches opened, %d writes", i.SimulatorMode, sr.Gets, sr.Watches, sr.writes())
 		line(w, "benchmark process", "%.2f CPU s (the simulator and idle watches)", i.BenchCPUSeconds)
@@ -124,6 +138,9 @@ func (r *report) writeText(w io.Writer) {
 	if p := r.Ops; p != nil {
 		fmt.Fprintf(w, "\nops at scale (%d HorizontalScaling, %d at a time, %d clusters present)\n", p.Count, p.Parallel, o.Clusters)
 		line(w, "create → child", "p50 %s, p99 %s  (%d of %d reached the child within %s)", seconds(p.P50Ms), seconds(p.P99Ms), p.Reached, p.Count, opTimeout)
+		for k, n := range p.ReachedByShard {
+			line(w, fmt.Sprintf("  shard %d", k), "%d reached the child", n)
+		}
 	}
 	if len(r.NotMeasured) > 0 {
 		fmt.Fprintf(w, "\nnot measured\n")
@@ -169,7 +186,30 @@ func reasons(m map[string]int) string {
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
 
-func heap(s sample) string {
+// largest and summed say, with more than one shard, what a fleet's figure is of the
+// shards' figures.
+func largest(shards int) string {
+	if shards > 1 {
+		return "  (largest shard)"
+	}
+	return ""
+}
+
+func summed(shards int) string {
+	if shards > 1 {
+		return fmt.Sprintf("  (%d shards together)", shards)
+	}
+	return ""
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func heap(s memory) string {
 	if s.HeapLiveBytes == nil {
 		return "not measured"
 	}

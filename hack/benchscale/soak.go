@@ -13,10 +13,11 @@ import (
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 )
 
-// soakSampleInterval is how often the operator's RSS is read during the soak.
+// soakSampleInterval is how often the operators' RSS is read during the soak.
 const soakSampleInterval = 5 * time.Second
 
-// soakResult is the operator's memory over a soak of continuous spec changes.
+// soakResult is the operators' memory over a soak of continuous spec changes; with
+// shards, growth and peak are of the largest shard.
 type soakResult struct {
 	Seconds float64 `json:"seconds"`
 	// Updates were sent and accepted; Failed were refused; Dropped could not be sent
@@ -26,7 +27,7 @@ type soakResult struct {
 	Dropped          int64   `json:"dropped"`
 	FirstError       string  `json:"firstError,omitempty"`
 	UpdatesPerSecond float64 `json:"updatesPerSecond"`
-	// Before is the operator at converge; After at the end of the soak.
+	// Before is the operators at converge; After at the end of the soak.
 	Before       sample  `json:"before"`
 	After        sample  `json:"after"`
 	PeakRSSBytes int64   `json:"peakRSSBytes"`
@@ -89,7 +90,7 @@ soak:
 			if err = b.alive(); err != nil {
 				break soak
 			}
-			rss, rerr := rssBytes(b.operator.pid())
+			rss, rerr := b.operators.maxRSS()
 			if rerr != nil {
 				err = rerr
 				break soak
@@ -120,7 +121,7 @@ soak:
 	r.Seconds = time.Since(began).Seconds()
 	r.Updates, r.Failed = updates.Load(), failed.Load()
 	r.UpdatesPerSecond = float64(r.Updates) / r.Seconds
-	if r.After, err = b.operator.sample(ctx); err != nil {
+	if r.After, err = b.operators.sample(ctx); err != nil {
 		return nil, err
 	}
 	r.PeakRSSBytes = max(r.PeakRSSBytes, r.After.RSSBytes)

@@ -194,7 +194,10 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	resync := make(chan event.GenericEvent)
 	// c reads our own kinds through their typed informers, even as unstructured.
 	c := typedOwnKinds{Client: mgr.GetClient()}
-	lookups := watchedFromCache{cached: c, live: mgr.GetAPIReader(), watched: watched}
+	// cached reads the served namespaces from the cache and the others live: the
+	// webhooks, which share it, admit the requests of every namespace.
+	cached := newServedOrLive(c, mgr.GetAPIReader(), namespaces)
+	lookups := watchedFromCache{cached: cached, live: mgr.GetAPIReader(), watched: watched}
 	clusters := &controller.DatabaseClusterReconciler{
 		Resync:        resync,
 		Lookups:       lookups,
@@ -234,7 +237,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		if err := v.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the DatabaseCluster webhook: %w", err)
 		}
-		ov := &dbaaswebhook.OpsRequestValidator{Client: mgr.GetAPIReader(), Cache: mgr.GetClient(), Providers: providers, Policy: gate}
+		ov := &dbaaswebhook.OpsRequestValidator{Client: mgr.GetAPIReader(), Cache: cached, Providers: providers, Policy: gate}
 		if err := ov.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the OpsRequest webhook: %w", err)
 		}

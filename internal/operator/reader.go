@@ -118,3 +118,44 @@ func toUnstructured(typed runtime.Object, u *unstructured.Unstructured) error {
 	u.SetGroupVersionKind(gvk)
 	return nil
 }
+
+// servedOrLive reads the namespaces the operator serves from its cache and any other
+// from the API server. The webhooks admit the requests of the whole fleet (the API
+// server calls one webhook service, whichever shard serves it), but a shard's cache
+// holds only its namespaces and refuses a read of another one.
+type servedOrLive struct {
+	cached, live client.Reader
+	// served are the namespaces the cache holds.
+	served map[string]bool
+}
+
+// newServedOrLive returns cached itself when the operator serves every namespace.
+func newServedOrLive(cached, live client.Reader, namespaces []string) client.Reader {
+	if len(namespaces) == 0 {
+		return cached
+	}
+	served := make(map[string]bool, len(namespaces))
+	for _, ns := range namespaces {
+		served[ns] = true
+	}
+	return servedOrLive{cached: cached, live: live, served: served}
+}
+
+func (r servedOrLive) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	return r.reader(key.Namespace).Get(ctx, key, obj, opts...)
+}
+
+func (r servedOrLive) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	var o client.ListOptions
+	o.ApplyOptions(opts)
+	return r.reader(o.Namespace).List(ctx, list, opts...)
+}
+
+// reader is the cache for a served namespace and for "": a cluster-scoped object, or
+// a list over every namespace, which the cache answers with the served ones.
+func (r servedOrLive) reader(namespace string) client.Reader {
+	if namespace == "" || r.served[namespace] {
+		return r.cached
+	}
+	return r.live
+}
