@@ -35,6 +35,8 @@ type Registry struct {
 
 	mu       sync.Mutex // serialises loads
 	compiled map[string]*Engine
+	// timeout is the deadline of an evaluation of every engine; 0: the default.
+	timeout time.Duration
 	// saved is the digest last saved to lastGood, by override folder.
 	saved   map[string]string
 	current atomic.Pointer[map[string]*Engine]
@@ -129,6 +131,7 @@ func (r *Registry) loadFolder(fsys fs.FS, dir, source string) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
+	e.SetEvalTimeout(r.timeout)
 	r.compiled[digest] = e
 	return e, nil
 }
@@ -173,6 +176,17 @@ func (r *Registry) loadLastGood(dir, source string) (*Engine, error) {
 	}
 	fsys := fs.FS(mapFS(dir, files))
 	return r.loadFolder(fsys, dir, source+" (last good version)")
+}
+
+// SetEvalTimeout sets the deadline of each evaluation of the engines loaded now and
+// later (see Engine.SetEvalTimeout); d <= 0 restores DefaultEvalTimeout.
+func (r *Registry) SetEvalTimeout(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.timeout = d
+	for _, e := range r.compiled {
+		e.SetEvalTimeout(d)
+	}
 }
 
 // Get returns the engine named name.
