@@ -124,7 +124,10 @@ func init() {
 // and each output after.
 func metered(name string, estimate func([]*ast.Term) int64, f topdown.BuiltinFunc) topdown.BuiltinFunc {
 	return func(bctx topdown.BuiltinContext, operands []*ast.Term, iter func(*ast.Term) error) error {
-		b, _ := bctx.Context.Value(budgetKey{}).(*budget)
+		var b *budget
+		if bctx.Context != nil {
+			b, _ = bctx.Context.Value(budgetKey{}).(*budget)
+		}
 		if b == nil {
 			return f(bctx, operands, iter)
 		}

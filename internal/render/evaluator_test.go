@@ -14,13 +14,10 @@ import (
 	"dbaas.io/operator/engines"
 )
 
-// slowEngine is the postgresql engine with an annotation that counts, for a cluster
-// whose name starts with "slow", the pairs of numbers below scale whose product is -1
-// (none): a comprehension of scale^2 steps, evaluated at every render, which takes
-// seconds from a small input. It depends on the input, so the engine loads at once.
-func slowEngine(t *testing.T, scale int) *Engine {
+// writeEngine writes the postgresql engine to dir/postgresql, with extra as one more
+// file of its package, slow.cue.
+func writeEngine(t *testing.T, dir, extra string) {
 	t.Helper()
-	dir := t.TempDir()
 	files, err := fs.Glob(engines.FS(), "postgresql/*.cue")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("postgresql files: %v %v", files, err)
@@ -37,20 +34,36 @@ func slowEngine(t *testing.T, scale int) *Engine {
 			t.Fatal(err)
 		}
 	}
-	slow := fmt.Sprintf(`package postgresql
+	if err := os.WriteFile(filepath.Join(dir, "postgresql", "slow.cue"), []byte(extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// slowFile is a file of the postgresql package with an annotation that counts the
+// pairs of numbers below n whose product is -1 (none): a comprehension of n^2 steps,
+// which takes seconds for a few hundred. n is CUE: a number, or an expression of
+// the input.
+func slowFile(n string) string {
+	return fmt.Sprintf(`package postgresql
 
 import (
 	"list"
 	"strings"
 )
 
-_slowN: [if strings.HasPrefix(input.cluster.metadata.name, "slow") {%d}, 0][0]
+_slowN: %s
 _slow: [for a in list.Range(0, _slowN, 1) for b in list.Range(0, _slowN, 1) if a*b == -1 {a}]
 stages: metadata: objects: cluster: metadata: annotations: "example.com/slow": "\(len(_slow))"
-`, scale)
-	if err := os.WriteFile(filepath.Join(dir, "postgresql", "slow.cue"), []byte(slow), 0o644); err != nil {
-		t.Fatal(err)
-	}
+_uses: strings.HasPrefix
+`, n)
+}
+
+// slowEngine is the postgresql engine whose render, for a cluster named "slow...",
+// takes scale^2 steps. It depends on the input, so the engine loads at once.
+func slowEngine(t *testing.T, scale int) *Engine {
+	t.Helper()
+	dir := t.TempDir()
+	writeEngine(t, dir, slowFile(fmt.Sprintf(`[if strings.HasPrefix(input.cluster.metadata.name, "slow") {%d}, 0][0]`, scale)))
 	reg, err := NewRegistry(engines.FS(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +73,44 @@ stages: metadata: objects: cluster: metadata: annotations: "example.com/slow": "
 		t.Fatalf("engine %v from %s, want the override", ok, e.Source)
 	}
 	return e
+}
+
+// TestLoadDeadline: an override whose compilation takes seconds fails at the load
+// deadline, promptly, and the version in service keeps serving; the same files are
+// not compiled again at the next reload.
+func TestLoadDeadline(t *testing.T) {
+	dir := t.TempDir()
+	// One more file, so that the override differs from the embedded engine.
+	writeEngine(t, dir, "package postgresql\n")
+	reg, err := NewRegistry(engines.FS(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, _ := reg.Get("postgresql")
+	if good.Source != dir {
+		t.Fatalf("postgresql from %s, want the override", good.Source)
+	}
+	reg.loadTimeout = 100 * time.Millisecond
+	writeEngine(t, dir, slowFile("400"))
+
+	start := time.Now()
+	err = reg.Reload()
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("reload returned after %s, want about 100ms", took)
+	}
+	if !errors.Is(err, ErrDeadline) || !strings.Contains(err.Error(), "the compilation is abandoned") {
+		t.Fatalf("reload error %v, want the load deadline's", err)
+	}
+	if e, _ := reg.Get("postgresql"); e != good {
+		t.Error("the override that did not compile in time replaced the one in service")
+	}
+	start = time.Now()
+	if err := reg.Reload(); !errors.Is(err, ErrDeadline) {
+		t.Fatalf("second reload: %v, want the same error", err)
+	}
+	if took := time.Since(start); took > 50*time.Millisecond {
+		t.Errorf("the second reload took %s: it compiled the same files again", took)
+	}
 }
 
 // TestRenderDeadline: an engine whose evaluation takes seconds fails at its
