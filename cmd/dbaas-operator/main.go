@@ -38,6 +38,7 @@ func main() {
 	flag.Float64Var(&qps, "kube-api-qps", 200, "requests per second the operator may send to the API server")
 	flag.IntVar(&o.KubeAPIBurst, "kube-api-burst", 400, "requests the operator may send to the API server in a burst")
 	flag.IntVar(&o.WebhookMaxConcurrency, "webhook-max-concurrency", 0, "admission requests evaluated at once; the others wait (default: 2 per CPU)")
+	flag.IntVar(&o.WebhookNamespaceConcurrency, "webhook-namespace-concurrency", 0, "admission requests from one namespace evaluated at once; the others wait a second, then are refused with 429 (default: half of --webhook-max-concurrency)")
 	flag.Func("watch-namespaces", "comma-separated namespaces to serve (default: all)", func(v string) error {
 		o.WatchNamespaces = append(o.WatchNamespaces, strings.Split(v, ",")...)
 		return nil

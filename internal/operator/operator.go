@@ -96,6 +96,10 @@ type Options struct {
 	// WebhookMaxConcurrency is how many admission requests are evaluated at once; the
 	// others wait (the API server times them out). Default: 2 per CPU.
 	WebhookMaxConcurrency int
+	// WebhookNamespaceConcurrency is how many of them may come from one namespace; the
+	// others wait up to a second for their namespace's turn, then are refused with
+	// 429 Too Many Requests. Default: half of WebhookMaxConcurrency.
+	WebhookNamespaceConcurrency int
 	// WatchNamespaces limits the operator to these namespaces; NamespaceSelector adds
 	// the namespaces whose labels match it (a shard). Default: every namespace.
 	WatchNamespaces   []string
@@ -174,9 +178,9 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		// controllers already run for their watches, not with a request per list.
 		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 		Cache:  cacheOptions(namespaces),
-		WebhookServer: newLimitedWebhooks(webhook.NewServer(webhook.Options{
+		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.WebhookCertDir, TLSOpts: tlsOptions(o),
-		}), o.WebhookMaxConcurrency),
+		}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the manager: %w", err)
@@ -233,11 +237,17 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		if err := (&dbaaswebhook.DatabaseClusterFinalizer{}).SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the DatabaseCluster finalizer webhook: %w", err)
 		}
-		v := &dbaaswebhook.DatabaseClusterValidator{Providers: providers, Registry: registry, Policy: gate, Lookups: lookups, Live: mgr.GetAPIReader()}
+		// The webhooks evaluate engines through their admission views, and at most
+		// WebhookMaxConcurrency at once, WebhookNamespaceConcurrency per namespace: a
+		// flood of dry-runs can neither evict the reconcilers' memo nor occupy their
+		// instances, nor make admission time out for the other namespaces.
+		admission := &provider.Factory{Registry: registry, Admission: true}
+		limiter := dbaaswebhook.NewLimiter(o.WebhookMaxConcurrency, o.WebhookNamespaceConcurrency, admissionWait)
+		v := &dbaaswebhook.DatabaseClusterValidator{Providers: admission, Registry: registry, Policy: gate, Lookups: lookups, Live: mgr.GetAPIReader(), Limiter: limiter}
 		if err := v.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the DatabaseCluster webhook: %w", err)
 		}
-		ov := &dbaaswebhook.OpsRequestValidator{Client: mgr.GetAPIReader(), Cache: cached, Providers: providers, Policy: gate}
+		ov := &dbaaswebhook.OpsRequestValidator{Client: mgr.GetAPIReader(), Cache: cached, Providers: admission, Policy: gate, Limiter: limiter}
 		if err := ov.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the OpsRequest webhook: %w", err)
 		}
@@ -271,6 +281,10 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	return mgr, nil
 }
 
+// admissionWait is how long an admission request waits for its namespace's turn
+// before it is refused.
+const admissionWait = time.Second
+
 func (o *Options) defaults() {
 	if o.ReloadInterval == 0 {
 		o.ReloadInterval = 5 * time.Second
@@ -292,6 +306,9 @@ func (o *Options) defaults() {
 	}
 	if o.WebhookMaxConcurrency == 0 {
 		o.WebhookMaxConcurrency = 2 * goruntime.GOMAXPROCS(0)
+	}
+	if o.WebhookNamespaceConcurrency == 0 {
+		o.WebhookNamespaceConcurrency = max(o.WebhookMaxConcurrency/2, 1)
 	}
 	if o.LeaderElectionID == "" {
 		o.LeaderElectionID = "dbaas-operator.dbaas.io"

@@ -207,7 +207,7 @@ func jsonShaped(x any) bool {
 	return false
 }
 
-// eval runs a prepared query under the set's deadline and decodes its violations, or
+// eval runs a prepared query under the set's deadline and memory budget and decodes its violations, or
 // answers from the cache for an input seen before.
 func (s *Set) eval(ctx context.Context, q ast.Body, cache *decisionCache, name string, input ast.Value) (Decision, error) {
 	if d, ok := cache.get(input); ok {
@@ -227,7 +227,7 @@ func (s *Set) evalQuery(ctx context.Context, q ast.Body, name string, input ast.
 	halt := topdown.NewCancel()
 	stop := context.AfterFunc(ctx, halt.Cancel)
 	defer stop()
-	result, err := s.run(ctx, q, input, halt)
+	result, err := s.run(withBudget(ctx, s.memory), q, input, halt)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return Decision{}, fmt.Errorf("cannot evaluate %s within %s: %w", name, s.timeout, errors.Join(ctxErr, err))

@@ -26,6 +26,11 @@ const (
 // DefaultTimeout bounds one evaluation, so a runaway policy cannot stall admission.
 const DefaultTimeout = time.Second
 
+// precomputeTimeout bounds the indexes computed once at load: they walk all the
+// policy data, which takes longer than one decision (and several times longer under
+// the race detector), yet a runaway one in an override must still end.
+const precomputeTimeout = 10 * time.Second
+
 // Set is one compiled generation of the policies. It is immutable and safe for
 // concurrent use: prepared queries may be evaluated from many goroutines.
 type Set struct {
@@ -37,6 +42,7 @@ type Set struct {
 	opsCache     *decisionCache // nil when disabled
 	digest       string
 	timeout      time.Duration
+	memory       int64 // bytes the built-ins of one evaluation may produce
 }
 
 // Option configures Load and NewReloader.
@@ -44,6 +50,7 @@ type Option func(*options)
 
 type options struct {
 	timeout   time.Duration // per evaluation
+	memory    int64         // bytes per evaluation (see budget.go)
 	interval  time.Duration // between polls of a Reloader
 	cacheSize int           // decisions remembered per gate; 0 disables
 	lastGood  LastGood      // keeps the last generation of a Reloader that loaded
@@ -63,6 +70,10 @@ func WithLastGood(store LastGood) Option { return func(o *options) { o.lastGood 
 // WithTimeout bounds each evaluation (default DefaultTimeout).
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
+// WithMemoryBudget bounds the bytes the built-ins of each evaluation may produce
+// (default DefaultMemoryBudget).
+func WithMemoryBudget(n int64) Option { return func(o *options) { o.memory = n } }
+
 // WithDecisionCache sets how many decisions per gate a Set remembers (default
 // DefaultCacheSize); 0 disables the cache.
 func WithDecisionCache(n int) Option { return func(o *options) { o.cacheSize = n } }
@@ -71,12 +82,15 @@ func WithDecisionCache(n int) Option { return func(o *options) { o.cacheSize = n
 func WithPollInterval(d time.Duration) Option { return func(o *options) { o.interval = d } }
 
 func newOptions(opts []Option) options {
-	o := options{timeout: DefaultTimeout, interval: DefaultPollInterval, cacheSize: DefaultCacheSize}
+	o := options{timeout: DefaultTimeout, interval: DefaultPollInterval, cacheSize: DefaultCacheSize, memory: DefaultMemoryBudget}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.timeout <= 0 {
 		o.timeout = DefaultTimeout
+	}
+	if o.memory <= 0 {
+		o.memory = DefaultMemoryBudget
 	}
 	if o.interval <= 0 {
 		o.interval = DefaultPollInterval
@@ -86,8 +100,8 @@ func newOptions(opts []Option) options {
 
 // Load compiles the policies of fsys (policies.FS, or os.DirFS of an override directory):
 // every *.rego except *_test.rego, and every *.json, *.yaml and *.yml as data mounted at
-// data.dbaas.<dir>.<name>. It compiles in strict mode, without the built-ins that reach
-// outside the process, evaluates the rules marked to precompute (see precomputeKey) and
+// data.dbaas.<dir>.<name>. It compiles in strict mode, without the forbidden built-ins
+// (those that reach outside the process or allocate without bound), evaluates the rules marked to precompute (see precomputeKey) and
 // prepares both gates' queries once.
 func Load(fsys fs.FS, opts ...Option) (*Set, error) {
 	files, err := readFiles(fsys)
@@ -115,11 +129,11 @@ func loadFiles(files []file, sum string, o options) (*Set, error) {
 		return nil, err
 	}
 	store := newStore(src.data)
-	s := &Set{compiler: compiler, store: store, digest: sum, timeout: o.timeout}
+	s := &Set{compiler: compiler, store: store, digest: sum, timeout: o.timeout, memory: o.memory}
 	if deterministic(modules) {
 		s.clusterCache, s.opsCache = newDecisionCache(o.cacheSize), newDecisionCache(o.cacheSize)
 	}
-	if s.pre, err = precompute(compiler, store, o.timeout); err != nil {
+	if s.pre, err = precompute(compiler, store, max(o.timeout, precomputeTimeout), o.memory); err != nil {
 		return nil, err
 	}
 	if s.cluster, err = prepare(compiler, clusterQuery); err != nil {

@@ -33,8 +33,9 @@ type precomputed struct {
 	values []*ast.Term // nil when the document is undefined
 }
 
-// precompute evaluates the marked rules of the compiled modules, within timeout.
-func precompute(c *ast.Compiler, store storage.Store, timeout time.Duration) (*precomputed, error) {
+// precompute evaluates the marked rules of the compiled modules, within timeout and
+// with memory bytes for the built-ins of each rule.
+func precompute(c *ast.Compiler, store storage.Store, timeout time.Duration, memory int64) (*precomputed, error) {
 	refs, err := precomputedRefs(c)
 	if err != nil || len(refs) == 0 {
 		return nil, err
@@ -51,7 +52,7 @@ func precompute(c *ast.Compiler, store storage.Store, timeout time.Duration) (*p
 	defer store.Abort(ctx, txn)
 	pre := &precomputed{refs: refs, values: make([]*ast.Term, len(refs))}
 	for i, ref := range refs {
-		if pre.values[i], err = evalRef(ctx, c, store, txn, halt, ref); err != nil {
+		if pre.values[i], err = evalRef(withBudget(ctx, memory), c, store, txn, halt, ref); err != nil {
 			return nil, fmt.Errorf("cannot precompute %s: %w", ref, err)
 		}
 	}

@@ -2,7 +2,6 @@ package render
 
 import (
 	"slices"
-	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -33,7 +32,9 @@ type Version struct {
 
 // Engine is one compiled engine package. It is immutable once loaded, except for its
 // memo of recent renders and its pool of compiled instances, each of which evaluates
-// one input at a time.
+// one input at a time; the admission webhooks evaluate it through a view with a memo
+// and a pool of its own (Admission). Every evaluation runs under a deadline
+// (EvalTimeout).
 type Engine struct {
 	// Name is the spec.engine value that selects the engine.
 	Name string
@@ -61,10 +62,9 @@ type Engine struct {
 	// DefaultTimeouts are the operation types' default timeouts, in seconds.
 	DefaultTimeouts map[string]int64
 
-	instances *pool
-	memo      *memo
-	// fills counts the evaluations of an input, for tests of the memo.
-	fills atomic.Int64
+	// ev evaluates the engine for this view's callers (see Admission).
+	ev     *evaluator
+	shared *shared
 }
 
 // HasVersion reports whether v is in the catalog.

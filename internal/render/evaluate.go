@@ -83,33 +83,37 @@ type evaluation struct {
 // (the input then needs no lookups), so the rest of the reconcile costs a hash.
 func (e *Engine) evaluate(input []byte, want part) (*evaluation, error) {
 	key := memoKey("evaluation", input)
-	if r, ok := e.memo.Get(key); ok && r.(*evaluation).done[want] {
+	if r, ok := e.ev.recall(key); ok && r.(*evaluation).done[want] {
 		return r.(*evaluation), nil
 	}
-	inst := e.instances.acquire()
-	defer e.instances.release(inst)
-	v, err := e.fill(inst, input)
+	r, err := e.bounded(memoKey("evaluation", input, []byte{byte(want)}), func(inst *instance) (any, error) {
+		v, err := e.fill(inst, input)
+		if err != nil {
+			return nil, err
+		}
+		ev := &evaluation{}
+		ev.done[partRequires] = true
+		if ev.requires, err = e.fieldJSON(v, "requires"); err != nil {
+			return nil, err
+		}
+		// An input that needs no lookups, or that has them (a reconcile asks for the
+		// preconditions only once it filled them in), is the one the render needs too.
+		complete := requiresNothing(ev.requires) || want == partPreconditions
+		if complete {
+			ev.preconditions, ev.preconditionsErr = e.fieldJSON(v, "preconditions")
+			ev.done[partPreconditions] = true
+		}
+		if complete || want == partRender {
+			ev.result, ev.renderErr = e.renderValue(v, Stages)
+			ev.done[partRender] = true
+		}
+		e.ev.memo.Add(key, ev)
+		return ev, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	ev := &evaluation{}
-	ev.done[partRequires] = true
-	if ev.requires, err = e.fieldJSON(v, "requires"); err != nil {
-		return nil, err
-	}
-	// An input that needs no lookups, or that has them (a reconcile asks for the
-	// preconditions only once it filled them in), is the one the render needs too.
-	complete := requiresNothing(ev.requires) || want == partPreconditions
-	if complete {
-		ev.preconditions, ev.preconditionsErr = e.fieldJSON(v, "preconditions")
-		ev.done[partPreconditions] = true
-	}
-	if complete || want == partRender {
-		ev.result, ev.renderErr = e.renderValue(v, Stages)
-		ev.done[partRender] = true
-	}
-	e.memo.Add(key, ev)
-	return ev, nil
+	return r.(*evaluation), nil
 }
 
 // requiresNothing reports whether a requires field (JSON, or nil when absent) names
@@ -167,35 +171,39 @@ func (e *Engine) status(in Input, observed map[string]map[string]any) (*statusEv
 		return nil, fmt.Errorf("cannot encode the observed children: %w", err)
 	}
 	key := memoKey("status", obs, b)
-	if r, ok := e.memo.Get(key); ok {
+	if r, ok := e.ev.recall(key); ok {
 		return r.(*statusEvaluation), nil
 	}
-	inst := e.instances.acquire()
-	defer e.instances.release(inst)
-	v, err := e.fill(inst, b)
-	if err != nil {
-		return nil, err
-	}
-	obsValue, err := CompileJSON(inst.ctx, "observed children", obs)
-	if err != nil {
-		return nil, err
-	}
-	v = v.FillPath(observedPath, obsValue)
-	ev := &statusEvaluation{}
-	if err := v.LookupPath(resultPath).Decode(&ev.result); err != nil {
-		return nil, fmt.Errorf("engine %s: cannot map the status: %s", e.Name, describe(err))
-	}
-	for _, k := range e.OneShots {
-		done, err := v.LookupPath(oneShotPath.Append(cue.Str(k), cue.Str("done"))).Bool()
+	r, err := e.bounded(key, func(inst *instance) (any, error) {
+		v, err := e.fill(inst, b)
 		if err != nil {
-			return nil, fmt.Errorf("engine %s: cannot evaluate oneShot.%s.done: %s", e.Name, k, describe(err))
+			return nil, err
 		}
-		if done {
-			ev.finished = append(ev.finished, k)
+		obsValue, err := CompileJSON(inst.ctx, "observed children", obs)
+		if err != nil {
+			return nil, err
 		}
+		v = v.FillPath(observedPath, obsValue)
+		ev := &statusEvaluation{}
+		if err := v.LookupPath(resultPath).Decode(&ev.result); err != nil {
+			return nil, fmt.Errorf("engine %s: cannot map the status: %s", e.Name, describe(err))
+		}
+		for _, k := range e.OneShots {
+			done, err := v.LookupPath(oneShotPath.Append(cue.Str(k), cue.Str("done"))).Bool()
+			if err != nil {
+				return nil, fmt.Errorf("engine %s: cannot evaluate oneShot.%s.done: %s", e.Name, k, describe(err))
+			}
+			if done {
+				ev.finished = append(ev.finished, k)
+			}
+		}
+		e.ev.memo.Add(key, ev)
+		return ev, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	e.memo.Add(key, ev)
-	return ev, nil
+	return r.(*statusEvaluation), nil
 }
 
 // fieldJSON returns the JSON of one field of a filled engine, or nil when the field

@@ -40,7 +40,7 @@ func TestReconcileEvaluations(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := pg.fills.Load()
+			before := pg.shared.fills.Load()
 			if tc.webhook {
 				if _, err := pg.Render(tc.input); err != nil {
 					t.Fatal(err)
@@ -65,7 +65,7 @@ func TestReconcileEvaluations(t *testing.T) {
 			if len(r.Objects) == 0 {
 				t.Fatal("rendered nothing")
 			}
-			if got := pg.fills.Load() - before; got != tc.fills {
+			if got := pg.shared.fills.Load() - before; got != tc.fills {
 				t.Errorf("%d evaluations, want %d", got, tc.fills)
 			}
 		})

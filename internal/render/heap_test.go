@@ -32,7 +32,7 @@ func TestLiveHeapIsBounded(t *testing.T) {
 	}
 	all := reg.Engines()
 	for _, e := range all {
-		e.memo = newMemo(memoBytes)
+		e.ev.memo = newMemo(memoBytes)
 	}
 	live := map[int]uint64{0: liveHeap()}
 	for i := range clusters {

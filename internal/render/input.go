@@ -60,7 +60,7 @@ func (e *Engine) fill(inst *instance, inputJSON []byte) (cue.Value, error) {
 // fillInto returns v, a value of inst, with input filled in. Callers hold the
 // instance.
 func (e *Engine) fillInto(inst *instance, v cue.Value, inputJSON []byte) (cue.Value, error) {
-	e.fills.Add(1)
+	e.shared.fills.Add(1)
 	in, err := CompileJSON(inst.ctx, "engine input", inputJSON)
 	if err != nil {
 		return cue.Value{}, err

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"path"
 	"runtime"
 
@@ -37,7 +38,7 @@ func compileInstance(files []packageFile, dir string) (*instance, error) {
 	return inst, nil
 }
 
-// pool hands out an engine's instances. The first is compiled at load; more are
+// pool hands out an engine's instances. The first may be compiled at load; more are
 // compiled on demand, when every instance is busy, up to one per CPU.
 type pool struct {
 	files []packageFile
@@ -48,40 +49,59 @@ type pool struct {
 	slots chan struct{}
 }
 
+// newPool returns a pool holding first, or no instance yet when first is nil.
 func newPool(first *instance, files []packageFile, dir string) *pool {
 	size := max(runtime.GOMAXPROCS(0), 1)
-	p := &pool{files: files, dir: dir, idle: make(chan *instance, size), slots: make(chan struct{}, size-1)}
-	for range size - 1 {
+	p := &pool{files: files, dir: dir, idle: make(chan *instance, size), slots: make(chan struct{}, size)}
+	tokens := size
+	if first != nil {
+		p.idle <- first
+		tokens--
+	}
+	for range tokens {
 		p.slots <- struct{}{}
 	}
-	p.idle <- first
 	return p
 }
 
 // acquire returns an idle instance, compiles another when all are busy and there is
-// room for one, or waits for one to be released.
-func (p *pool) acquire() *instance {
+// room for one, or waits for one to be released until ctx ends.
+func (p *pool) acquire(ctx context.Context) (*instance, error) {
 	select {
 	case inst := <-p.idle:
-		return inst
+		return inst, nil
 	default:
 	}
 	select {
 	case inst := <-p.idle:
-		return inst
+		return inst, nil
 	case <-p.slots:
 		// The files compiled once already, so a failure here is not expected; should
 		// it happen, the slot is given back and the caller waits for an instance.
 		inst, err := compileInstance(p.files, p.dir)
 		if err == nil {
-			return inst
+			return inst, nil
 		}
 		p.slots <- struct{}{}
-		return <-p.idle
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case inst := <-p.idle:
+		return inst, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }
 
 // release returns an instance to the pool.
 func (p *pool) release(inst *instance) {
 	p.idle <- inst
+}
+
+// discard forgets an instance whose context must not evaluate again (an evaluation
+// abandoned at its deadline, or one that panicked, used it), and makes room for a new
+// one.
+func (p *pool) discard(*instance) {
+	p.slots <- struct{}{}
 }

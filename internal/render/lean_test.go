@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"testing"
 
 	"dbaas.io/operator/engines"
@@ -14,9 +15,12 @@ func TestLeanPackages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range r.Engines() {
-		inst := e.instances.acquire()
+		inst, err := e.ev.instances.acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
 		full := inst.lean == inst.value
-		e.instances.release(inst)
+		e.ev.instances.release(inst)
 		if full {
 			t.Errorf("engine %s renders with its operations: the lean package did not compile", e.Name)
 		}

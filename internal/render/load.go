@@ -122,14 +122,15 @@ func loadFiles(files []packageFile, digest, dir, source string) (*Engine, error)
 	if err := unified.Validate(); err != nil {
 		return nil, fmt.Errorf("engine %s does not satisfy #Engine: %s", dir, describe(err))
 	}
-	e := &Engine{Digest: digest, Source: source, memo: newMemo(defaultMemoBytes)}
+	e := &Engine{Digest: digest, Source: source, shared: &shared{}}
+	e.SetEvalTimeout(DefaultEvalTimeout)
 	if err := e.readHeader(inst.value); err != nil {
 		return nil, fmt.Errorf("engine %s: %w", dir, err)
 	}
 	if err := e.readOperationDefaults(unified); err != nil {
 		return nil, fmt.Errorf("engine %s: %w", dir, err)
 	}
-	e.instances = newPool(inst, files, dir)
+	e.ev = newEvaluator(newPool(inst, files, dir), defaultMemoBytes)
 	return e, nil
 }
 

@@ -6,11 +6,6 @@ import (
 	"sync"
 )
 
-// defaultMemoBytes bounds each engine's memo. A cluster's entries (its evaluation
-// and its status mapping) take 7 KiB (postgresql) to 18 KiB (kafka), so the steady
-// state of about 2,000 to 4,500 clusters per engine costs a hash.
-const defaultMemoBytes = 32 << 20
-
 // memo remembers the most recently used results by the digest of their input, so a
 // steady-state reconcile whose cluster did not change costs a hash, not a render.
 // It holds at most budget bytes of results, as estimated by sizeOf: results vary
@@ -46,6 +41,18 @@ func (m *memo) Get(key [32]byte) (any, bool) {
 		return nil, false
 	}
 	m.order.MoveToFront(el)
+	return el.Value.(*memoEntry).value, true
+}
+
+// Peek returns the result remembered for key without marking it as used: the other
+// view of an engine reads this memo without changing what it forgets first.
+func (m *memo) Peek(key [32]byte) (any, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	el, ok := m.entries[key]
+	if !ok {
+		return nil, false
+	}
 	return el.Value.(*memoEntry).value, true
 }
 

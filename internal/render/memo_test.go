@@ -77,7 +77,7 @@ func TestMemoSizeEstimates(t *testing.T) {
 			kept = append(kept, ev, status)
 			estimated += sizeOf(ev) + sizeOf(status)
 		}
-		e.memo = newMemo(0) // only kept holds the results now
+		e.ev.memo = newMemo(0) // only kept holds the results now
 		with := liveHeap()
 		runtime.KeepAlive(kept)
 		held := int64(with) - int64(liveHeap())

@@ -147,30 +147,34 @@ func (e *Engine) Operation(in Input, ops OpsInput, opType string) (*Operation, e
 		return nil, fmt.Errorf("cannot encode the operation input: %w", err)
 	}
 	key := memoKey("operation\x00"+opType, opsJSON, b)
-	if r, ok := e.memo.Get(key); ok {
+	if r, ok := e.ev.recall(key); ok {
 		out := *r.(*Operation)
 		return &out, nil
 	}
-	inst := e.instances.acquire()
-	defer e.instances.release(inst)
-	v, err := e.fillInto(inst, inst.value, b)
+	r, err := e.bounded(key, func(inst *instance) (any, error) {
+		v, err := e.fillInto(inst, inst.value, b)
+		if err != nil {
+			return nil, err
+		}
+		opsValue, err := CompileJSON(inst.ctx, "operation input", opsJSON)
+		if err != nil {
+			return nil, err
+		}
+		v = v.FillPath(opsPath, opsValue)
+		op := v.LookupPath(cue.MakePath(cue.Str("operations"), cue.Str(opType)))
+		out := &Operation{}
+		if err := op.Decode(out); err != nil {
+			return nil, fmt.Errorf("engine %s, operation %s: %s", e.Name, opType, describe(err))
+		}
+		// The reconcile that follows an operation's own status write evaluates the same
+		// input again. Callers get a copy of the memoized struct; they must not change
+		// the maps and slices it shares.
+		e.ev.memo.Add(key, out)
+		return out, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	opsValue, err := CompileJSON(inst.ctx, "operation input", opsJSON)
-	if err != nil {
-		return nil, err
-	}
-	v = v.FillPath(opsPath, opsValue)
-	op := v.LookupPath(cue.MakePath(cue.Str("operations"), cue.Str(opType)))
-	out := &Operation{}
-	if err := op.Decode(out); err != nil {
-		return nil, fmt.Errorf("engine %s, operation %s: %s", e.Name, opType, describe(err))
-	}
-	// The reconcile that follows an operation's own status write evaluates the same
-	// input again. Callers get a copy of the memoized struct; they must not change
-	// the maps and slices it shares.
-	memoized := *out
-	e.memo.Add(key, &memoized)
-	return out, nil
+	out := *r.(*Operation)
+	return &out, nil
 }

@@ -35,6 +35,13 @@ type Registry struct {
 
 	mu       sync.Mutex // serialises loads
 	compiled map[string]*Engine
+	// timeout is the deadline of an evaluation of every engine; 0: the default.
+	timeout time.Duration
+	// loadTimeout bounds the compilation of an engine folder (DefaultLoadTimeout).
+	loadTimeout time.Duration
+	// slow are the digests that did not compile within loadTimeout, with the error:
+	// they are not compiled again, which would pile up compilations of the same files.
+	slow map[string]error
 	// saved is the digest last saved to lastGood, by override folder.
 	saved   map[string]string
 	current atomic.Pointer[map[string]*Engine]
@@ -48,7 +55,8 @@ type Registry struct {
 // broken override is returned as an error too, but the registry is usable.
 // lastGood may be nil.
 func NewRegistry(embedded fs.FS, overrideDir string, lastGood ...LastGood) (*Registry, error) {
-	r := &Registry{embedded: embedded, overrideDir: overrideDir, compiled: map[string]*Engine{}}
+	r := &Registry{embedded: embedded, overrideDir: overrideDir, compiled: map[string]*Engine{},
+		loadTimeout: DefaultLoadTimeout, slow: map[string]error{}}
 	if len(lastGood) > 0 {
 		r.lastGood = lastGood[0]
 	}
@@ -125,12 +133,51 @@ func (r *Registry) loadFolder(fsys fs.FS, dir, source string) (*Engine, error) {
 	if e, ok := r.compiled[digest]; ok {
 		return e, nil
 	}
-	e, err := loadFiles(files, digest, dir, source)
+	if err, ok := r.slow[digest]; ok {
+		return nil, err
+	}
+	e, err := r.compile(files, digest, dir, source)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
+	e.SetEvalTimeout(r.timeout)
 	r.compiled[digest] = e
 	return e, nil
+}
+
+// DefaultLoadTimeout bounds the compilation of an engine folder; an engine compiles
+// in well under a second.
+const DefaultLoadTimeout = 30 * time.Second
+
+// compile loads an engine folder within the registry's load deadline. CUE cannot
+// cancel a compilation, so one that passes the deadline runs on to its end in the
+// background and its result, and its CUE context, are dropped; its digest is
+// remembered as failed.
+func (r *Registry) compile(files []packageFile, digest, dir, source string) (*Engine, error) {
+	type loaded struct {
+		e   *Engine
+		err error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- loaded{err: fmt.Errorf("engine %s failed to compile: %v", dir, p)}
+			}
+		}()
+		e, err := loadFiles(files, digest, dir, source)
+		done <- loaded{e, err}
+	}()
+	timer := time.NewTimer(r.loadTimeout)
+	defer timer.Stop()
+	select {
+	case l := <-done:
+		return l.e, l.err
+	case <-timer.C:
+		err := fmt.Errorf("engine %s: %w (%s): the compilation is abandoned; these files are not compiled again", dir, ErrDeadline, r.loadTimeout)
+		r.slow[digest] = fmt.Errorf("%s: %w", source, err)
+		return nil, err
+	}
 }
 
 // saveLastGood keeps the files of an override engine that loaded. A failure is
@@ -173,6 +220,17 @@ func (r *Registry) loadLastGood(dir, source string) (*Engine, error) {
 	}
 	fsys := fs.FS(mapFS(dir, files))
 	return r.loadFolder(fsys, dir, source+" (last good version)")
+}
+
+// SetEvalTimeout sets the deadline of each evaluation of the engines loaded now and
+// later (see Engine.SetEvalTimeout); d <= 0 restores DefaultEvalTimeout.
+func (r *Registry) SetEvalTimeout(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.timeout = d
+	for _, e := range r.compiled {
+		e.SetEvalTimeout(d)
+	}
 }
 
 // Get returns the engine named name.

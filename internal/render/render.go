@@ -72,15 +72,10 @@ func (s *Session) Result() (*Result, error) {
 		return ev.result, ev.renderErr
 	}
 	key := memoKey(fmt.Sprint("render", s.stages), s.input)
-	if r, ok := s.engine.memo.Get(key); ok {
+	if r, ok := s.engine.ev.recall(key); ok {
 		return r.(*Result), nil
 	}
-	r, err := s.engine.render(s.input, s.stages)
-	if err != nil {
-		return nil, err
-	}
-	s.engine.memo.Add(key, r)
-	return r, nil
+	return s.engine.render(key, s.input, s.stages)
 }
 
 // Render evaluates every stage for the input.
@@ -95,15 +90,25 @@ func (e *Engine) Render(in Input) (*Result, error) {
 	return s.Result()
 }
 
-// render evaluates some of the stages for the input.
-func (e *Engine) render(input []byte, stages []Stage) (*Result, error) {
-	inst := e.instances.acquire()
-	defer e.instances.release(inst)
-	v, err := e.fill(inst, input)
+// render evaluates some of the stages for the input and memoizes the result under
+// key.
+func (e *Engine) render(key [32]byte, input []byte, stages []Stage) (*Result, error) {
+	r, err := e.bounded(key, func(inst *instance) (any, error) {
+		v, err := e.fill(inst, input)
+		if err != nil {
+			return nil, err
+		}
+		r, err := e.renderValue(v, stages)
+		if err != nil {
+			return nil, err
+		}
+		e.ev.memo.Add(key, r)
+		return r, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	return e.renderValue(v, stages)
+	return r.(*Result), nil
 }
 
 // renderValue unifies the objects of the stages of a filled engine, in order.

@@ -39,6 +39,9 @@ type DatabaseClusterValidator struct {
 	// Live reads from the API server whether the children a new cluster would render
 	// exist already; nil skips that check.
 	Live client.Reader
+	// Limiter bounds the evaluations that run at once, per namespace and in all;
+	// nil bounds none.
+	Limiter *Limiter
 }
 
 // +kubebuilder:webhook:path=/validate-dbaas-io-v1alpha1-databasecluster,mutating=false,failurePolicy=fail,sideEffects=None,groups=dbaas.io,resources=databaseclusters,verbs=create;update,versions=v1alpha1,name=vdatabasecluster.dbaas.io,admissionReviewVersions=v1
@@ -56,6 +59,11 @@ func (v *DatabaseClusterValidator) ValidateCreate(ctx context.Context, c *dbaasv
 	if err != nil {
 		return nil, err
 	}
+	release, err := v.Limiter.Acquire(ctx, c.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	in, err := provider.ClusterInput(c)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
@@ -79,6 +87,11 @@ func (v *DatabaseClusterValidator) ValidateUpdate(ctx context.Context, old, c *d
 	if err != nil {
 		return nil, err
 	}
+	release, err := v.Limiter.Acquire(ctx, c.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	in, err := v.prepare(ctx, p, c)
 	if err != nil {
 		return nil, err

@@ -35,6 +35,9 @@ type OpsRequestValidator struct {
 	Providers *provider.Factory
 	// Policy is the ops policy; nil allows everything.
 	Policy OpsPolicy
+	// Limiter bounds the evaluations that run at once, per namespace and in all;
+	// nil bounds none.
+	Limiter *Limiter
 }
 
 // +kubebuilder:webhook:path=/validate-dbaas-io-v1alpha1-opsrequest,mutating=false,failurePolicy=fail,sideEffects=None,groups=dbaas.io,resources=opsrequests,verbs=create;update,versions=v1alpha1,name=vopsrequest.dbaas.io,admissionReviewVersions=v1
@@ -63,6 +66,11 @@ func (v *OpsRequestValidator) ValidateCreate(ctx context.Context, ops *dbaasv1.O
 	if err != nil {
 		return nil, opsInvalid(ops, field.Invalid(field.NewPath("spec", "clusterRef"), ops.Spec.ClusterRef, err.Error()))
 	}
+	release, err := v.Limiter.Acquire(ctx, ops.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	if !p.Engine().HasOperation(string(ops.Spec.Type)) {
 		// The list of what the engine offers, and the policy's reason why this type
 		// is not among them ("Kafka has no primary") when it has one.

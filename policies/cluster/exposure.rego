@@ -16,13 +16,15 @@ violation contains lib.violation("spec.proxy.expose.ipSourceRanges", "ExposureUn
 }
 
 # METADATA
-# title: No open range
-# description: 0.0.0.0/0 and ::/0 would expose the cluster to every address.
-violation contains lib.violation(sprintf("spec.proxy.expose.ipSourceRanges[%d]", [i]), "ExposureUnrestricted", msg) if {
+# title: Source ranges no wider than the tier allows
+# description: >-
+#   What the source ranges cover together, per address family, within the widest prefix
+#   of the namespace's tier: 0.0.0.0/1 with 128.0.0.0/1 opens as much as 0.0.0.0/0
+#   (see lib.source_range_violations).
+violation contains v if {
 	input.cluster.spec.proxy.expose.type == "external"
-	some i, r in _ranges
-	r in {"0.0.0.0/0", "::/0"}
-	msg := sprintf("%s opens the cluster to every address; list the CIDRs allowed to connect", [r])
+	count(_ranges) > 0
+	some v in lib.source_range_violations(_ranges, _tier, "spec.proxy.expose.ipSourceRanges")
 }
 
 # METADATA
