@@ -66,8 +66,8 @@ type DatabaseClusterReconciler struct {
 	own ownWrites
 }
 
-// +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters/status,verbs=patch
 // +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch

@@ -46,8 +46,8 @@ type OpsRequestReconciler struct {
 	Hook OpsHook
 }
 
-// +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests,verbs=get;list;watch;update;patch;delete
-// +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests,verbs=list;watch;delete
+// +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests/status,verbs=update
 // +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters,verbs=create
 
 // clusterSettled reports whether the cluster's status describes its current spec

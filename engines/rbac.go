@@ -6,6 +6,6 @@ package engines
 
 // PostgreSQL (CloudNativePG): clusters/status is patched for a switchover, as
 // `kubectl cnpg promote` does; pods and PVCs are deleted to rebuild an instance.
-// +kubebuilder:rbac:groups=postgresql.cnpg.io,resources=clusters;poolers;scheduledbackups;backups,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=postgresql.cnpg.io,resources=clusters/status,verbs=get;patch;update
-// +kubebuilder:rbac:groups="",resources=pods;persistentvolumeclaims,verbs=get;list;watch;delete
+// +kubebuilder:rbac:groups=postgresql.cnpg.io,resources=clusters;poolers;scheduledbackups;backups,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=postgresql.cnpg.io,resources=clusters/status,verbs=patch
+// +kubebuilder:rbac:groups="",resources=pods;persistentvolumeclaims,verbs=get;delete

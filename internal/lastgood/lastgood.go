@@ -76,12 +76,15 @@ func (s ConfigMaps) Save(ctx context.Context, name string, files map[string][]by
 		if bytes.Equal(cm.BinaryData[archiveKey], archive) {
 			return nil
 		}
+		// A patch guarded by the resourceVersion: another replica's save in between
+		// fails this one rather than being overwritten unseen.
+		patch := client.MergeFromWithOptions(cm.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		if cm.Annotations == nil {
 			cm.Annotations = map[string]string{}
 		}
 		cm.Annotations["dbaas.io/digest"] = Digest(files)
 		cm.BinaryData = map[string][]byte{archiveKey: archive}
-		err = s.Client.Update(ctx, cm)
+		err = s.Client.Patch(ctx, cm, patch)
 	}
 	if err != nil {
 		return fmt.Errorf("cannot save the last good %s: %w", name, err)
