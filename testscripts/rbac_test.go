@@ -41,8 +41,8 @@ const (
 // use, each with the reason and where it is tested instead.
 var unexercisedGrants = map[string]string{
 	// The suite's control plane issues the webhook certificate itself.
-	"/secrets create":  "the webhook certificate Secret: internal/certs tests",
-	"/secrets update":  "the webhook certificate Secret: internal/certs tests",
+	"/secrets create": "the webhook certificate Secret: internal/certs tests",
+	"/secrets update": "the webhook certificate Secret: internal/certs tests",
 	"admissionregistration.k8s.io/mutatingwebhookconfigurations get":     "the CA bundle injection: internal/certs tests",
 	"admissionregistration.k8s.io/mutatingwebhookconfigurations patch":   "the CA bundle injection: internal/certs tests",
 	"admissionregistration.k8s.io/validatingwebhookconfigurations get":   "the CA bundle injection: internal/certs tests",
@@ -54,7 +54,7 @@ var unexercisedGrants = map[string]string{
 	// a moment ago that the cache has not seen, which the suite rarely races into.
 	"/namespaces get": "a namespace the cache has not seen yet (internal/operator reader tests)",
 	// The suite serves no metrics endpoint; its authentication is tested apart.
-	"authentication.k8s.io/tokenreviews create":       "metrics authentication: internal/operator tests",
+	"authentication.k8s.io/tokenreviews create":        "metrics authentication: internal/operator tests",
 	"authorization.k8s.io/subjectaccessreviews create": "metrics authorization: internal/operator tests",
 }
 
@@ -307,4 +307,3 @@ func checkGrantsUsed(used *apiUse) error {
 	}
 	return nil
 }
-
