@@ -95,14 +95,20 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 
 	result, err := runPhases(ctx, s, r.loadEngine, r.observe, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune)
-	if err == nil && !s.halted() && len(s.createdRequired) > 0 {
+	for pass := 0; err == nil && !s.halted() && s.requiredAgain && pass < maxRequiredPasses; pass++ {
 		// This reconcile created an object the engine requires (a restore the
 		// preconditions watch, the Cluster whose image fixes the version): evaluate
 		// again with it, so the reconcile ends on what the engine makes of it rather
-		// than waiting for an event of its own write.
+		// than waiting for an event of its own write, which causes no reconcile. One
+		// creation can lead to the next (the Cluster first, then the restore that
+		// waits for it), so this repeats while creations do.
 		var again ctrl.Result
 		again, err = runPhases(ctx, s, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune)
 		result = shortest(result, again)
+	}
+	if err == nil && !s.halted() && s.requiredAgain {
+		// The chain went on past the bound: the next reconcile takes it from here.
+		result = shortest(result, ctrl.Result{RequeueAfter: r.RetryInterval})
 	}
 	if r.retryLater(s) {
 		result = shortest(result, ctrl.Result{RequeueAfter: r.RetryInterval})
@@ -114,6 +120,11 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	return result, errors.Join(err, statusErr)
 }
+
+// maxRequiredPasses bounds the evaluations a reconcile repeats for the required
+// objects it created: an engine's chain of such objects is short, and an engine
+// that kept creating them would otherwise never end its reconcile.
+const maxRequiredPasses = 4
 
 // now is the time of the reconciler's clock.
 func (r *DatabaseClusterReconciler) now() metav1.Time {

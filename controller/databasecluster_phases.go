@@ -48,8 +48,8 @@ func (r *DatabaseClusterReconciler) prepare(ctx context.Context, s *clusterScope
 	}
 	if len(s.createdRequired) > 0 {
 		reader = justCreated{created: s.createdRequired, Reader: reader}
-		s.createdRequired = nil
 	}
+	s.requiredAgain = false
 	prepared, err := s.provider.PreReconcileHook(ctx, reader, s.cluster)
 	if readErr := (*provider.ReadError)(nil); errors.As(err, &readErr) {
 		s.halt(dbaasv1.ReadFailedReason, err.Error())
@@ -157,11 +157,15 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 		r.own.record(stored)
 		if byRef[ref] != nil {
 			updated = append(updated, ref.String())
+			if _, ok := s.createdRequired[ref]; ok {
+				s.createdRequired[ref] = stored
+			}
 		} else if s.prepared.Requires(stored) {
 			if s.createdRequired == nil {
 				s.createdRequired = map[apply.Ref]*unstructured.Unstructured{}
 			}
 			s.createdRequired[ref] = stored
+			s.requiredAgain = true
 		}
 		// The status is mapped from the children as the API server stored them now,
 		// so that it never claims a state the child had before this change.

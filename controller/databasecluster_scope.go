@@ -37,8 +37,12 @@ type clusterScope struct {
 	desired []render.Object
 
 	// createdRequired are the objects this reconcile created that the engine
-	// requires, by kind and name; prepare reads them from here (apply, prepare).
+	// requires, by kind and name, as last written; prepare reads them from here, as
+	// the cache may not have them yet (apply, prepare).
 	createdRequired map[apply.Ref]*unstructured.Unstructured
+	// requiredAgain is set when the last apply created one of them: the engine is
+	// evaluated again with it (apply, Reconcile).
+	requiredAgain bool
 
 	// reconciled is the outcome for the Reconciled condition; the first phase that
 	// fails or halts sets it, and later phases are skipped.

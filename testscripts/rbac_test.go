@@ -52,7 +52,7 @@ var unexercisedGrants = map[string]string{
 	"dbaas.io/databaseclusters/finalizers update": "children owned with blockOwnerDeletion, which OwnerReferencesPermissionEnforcement (OpenShift) checks against it",
 	// The policy reads a namespace from the cache; the API server only for one created
 	// a moment ago that the cache has not seen, which the suite rarely races into.
-	"/namespaces get": "a namespace the cache has not seen yet (internal/operator reader tests)",
+	"/namespaces get": "a namespace the informer has not seen yet, read live by cacheThenLive: internal/operator TestCacheThenLiveReadsWhatTheCacheHasNotSeen",
 	// The suite serves no metrics endpoint; its authentication is tested apart.
 	"authentication.k8s.io/tokenreviews create":        "metrics authentication: internal/operator tests",
 	"authorization.k8s.io/subjectaccessreviews create": "metrics authorization: internal/operator tests",

@@ -6,10 +6,12 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
@@ -82,5 +84,40 @@ func TestTypedOwnKinds(t *testing.T) {
 	want := []string{"*v1alpha1.DatabaseCluster", "*v1alpha1.DatabaseClusterList", "*unstructured.Unstructured"}
 	if fmt.Sprint(seen) != fmt.Sprint(want) {
 		t.Fatalf("the reads reached the client as %v, want %v", seen, want)
+	}
+}
+
+// TestCacheThenLiveReadsWhatTheCacheHasNotSeen: a namespace the informer has not
+// seen yet is read from the API server, so a tier label set at its creation counts;
+// what the cache holds is never read live.
+func TestCacheThenLiveReadsWhatTheCacheHasNotSeen(t *testing.T) {
+	ctx := context.Background()
+	seen := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "seen"}}
+	fresh := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "fresh", Labels: map[string]string{"dbaas.io/tier": "premium"}}}
+	cached := fake.NewClientBuilder().WithObjects(seen.DeepCopy()).Build()
+	var liveReads []string
+	live := interceptor.NewClient(fake.NewClientBuilder().WithObjects(seen.DeepCopy(), fresh.DeepCopy()).Build(), interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			liveReads = append(liveReads, key.Name)
+			return c.Get(ctx, key, obj, opts...)
+		},
+	})
+	r := cacheThenLive{cached: cached, live: live}
+
+	got := &corev1.Namespace{}
+	if err := r.Get(ctx, client.ObjectKey{Name: "fresh"}, got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Labels["dbaas.io/tier"] != "premium" {
+		t.Fatalf("fresh namespace read with labels %v", got.Labels)
+	}
+	if err := r.Get(ctx, client.ObjectKey{Name: "seen"}, &corev1.Namespace{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Get(ctx, client.ObjectKey{Name: "gone"}, &corev1.Namespace{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("a namespace that exists nowhere: %v", err)
+	}
+	if want := []string{"fresh", "gone"}; fmt.Sprint(liveReads) != fmt.Sprint(want) {
+		t.Fatalf("read live %v, want %v", liveReads, want)
 	}
 }
