@@ -117,9 +117,15 @@ verify-kustomize: k8s-bin ## Check that config/default and config/samples render
 ##@ Build
 
 .PHONY: build
-build: ## Build bin/dbaas-operator and bin/dbaasctl.
+build: kubectl-dbaas ## Build bin/dbaas-operator, bin/dbaasctl and the kubectl plugin bin/kubectl-dbaas.
 	go build -o $(LOCALBIN)/dbaas-operator ./cmd/dbaas-operator
+
+# kubectl-dbaas is dbaasctl under the name kubectl looks for: with bin/ on PATH,
+# `kubectl dbaas list` runs `dbaasctl list`.
+.PHONY: kubectl-dbaas
+kubectl-dbaas: ## Build bin/dbaasctl and link bin/kubectl-dbaas to it (the kubectl plugin).
 	go build -o $(LOCALBIN)/dbaasctl ./cmd/dbaasctl
+	ln -sf dbaasctl $(LOCALBIN)/kubectl-dbaas
 
 ##@ Tools
 

@@ -116,6 +116,9 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 
 	"faults":        cmdFaults,
 	"faults-report": cmdFaultsReport,
+
+	"dbaasctl":      cmdDbaasctl,
+	"dbaasctl-wait": cmdDbaasctlWait,
 }
 
 // cmdKubectl runs the real kubectl in the script's namespace:

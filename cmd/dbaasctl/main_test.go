@@ -49,6 +49,8 @@ kind: DatabaseClutser
 metadata: {name: typo}
 spec: {engine: postgresql, storage: {size: 1Gi}}
 `)
+	// A kubeconfig without clusters: the commands below must not need an API server.
+	kubeconfig := write("kubeconfig", "apiVersion: v1\nkind: Config\n")
 	tests := map[string]struct {
 		args     []string // command line
 		code     int      // exit code
@@ -95,16 +97,64 @@ spec: {engine: postgresql, storage: {size: 1Gi}}
 			code:   1,
 			stdout: []string{"DatabaseCluster/tuned: denied", "spec.config[ssl]:", "(ParameterFixed)"},
 		},
-		"an unknown command prints the usage": {
+		"an unknown command points to the help": {
 			args:   []string{"frobnicate"},
 			code:   2,
-			stderr: []string{`unknown command "frobnicate"`, "render", "policy"},
+			stderr: []string{`unknown command "frobnicate"`, "dbaasctl --help"},
+		},
+		"--help lists every command and exits 0": {
+			args:   []string{"--help"},
+			stdout: []string{"create", "describe", "credentials", "connect", "scale", "restore", "ops", "backups", "render", "policy", "--kubeconfig", "--context", "-n, --namespace"},
+		},
+		"help exits 0": {
+			args:   []string{"help"},
+			stdout: []string{"Usage:"},
+		},
+		"a command's -h prints its flags and exits 0": {
+			args:   []string{"render", "-h"},
+			stderr: []string{"-engines-dir"},
+		},
+		"a daily command's --help prints its flags and exits 0": {
+			args:   []string{"scale", "--help"},
+			stdout: []string{"--replicas", "--wait", "--wait-timeout"},
+		},
+		"completion prints a bash script": {
+			args:   []string{"completion", "bash"},
+			stdout: []string{"__start_dbaasctl"},
+		},
+		"create --dry-run prints the cluster without an API server": {
+			args:   []string{"--kubeconfig=" + kubeconfig, "-n", "shop", "create", "orders", "--engine", "postgresql", "--size", "3", "--storage", "20Gi", "--cpu", "1", "--memory", "2Gi", "--dry-run", "-o", "yaml"},
+			stdout: []string{"kind: DatabaseCluster", "namespace: shop", "clusterSize: 3", "size: 20Gi", "cpu: \"1\"", "memory: 2Gi"},
+		},
+		"create names the missing flag": {
+			args:   []string{"create", "orders"},
+			code:   2,
+			stderr: []string{"--engine is required: one of kafka, mongodb, mysql, postgresql"},
+		},
+		"create names the flag of a bad quantity": {
+			args:   []string{"create", "orders", "--engine", "mysql", "--storage", "ten gigs", "--dry-run"},
+			code:   2,
+			stderr: []string{`--storage: "ten gigs" is not a quantity`},
+		},
+		"an operation verb prints its OpsRequest": {
+			args:   []string{"--kubeconfig=" + kubeconfig, "-n", "shop", "reconfigure", "orders", "--set", "max_connections=300", "--set", "work_mem=8MB", "--dry-run", "-o", "yaml"},
+			stdout: []string{"kind: OpsRequest", "generateName: orders-reconfigure-", "clusterRef: orders", "type: Reconfiguring", "name: max_connections", "value: \"300\"", "name: work_mem"},
+		},
+		"an operation verb names its bad flag": {
+			args:   []string{"reconfigure", "orders", "--set", "max_connections", "--dry-run"},
+			code:   2,
+			stderr: []string{`--set: "max_connections" is not KEY=VALUE`},
+		},
+		"restore names the missing flag": {
+			args:   []string{"restore", "orders", "--backup", "b1", "--dry-run"},
+			code:   2,
+			stderr: []string{"--to is required"},
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := run(tc.args, &stdout, &stderr)
+			code := run(tc.args, strings.NewReader(""), &stdout, &stderr)
 			if code != tc.code {
 				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, &stdout, &stderr)
 			}

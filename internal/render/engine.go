@@ -61,10 +61,38 @@ type Engine struct {
 	OneShots []string
 	// DefaultTimeouts are the operation types' default timeouts, in seconds.
 	DefaultTimeouts map[string]int64
+	// CLI is what dbaasctl needs to connect to the engine's clusters and list their
+	// backups (the package's cli field); nil when the engine declares none.
+	CLI *CLI
 
 	// ev evaluates the engine for this view's callers (see Admission).
 	ev     *evaluator
 	shared *shared
+}
+
+// CLI is the engine's cli field (see #CLI in schemas/engine).
+type CLI struct {
+	// Connect says where `dbaasctl connect` runs the engine's client.
+	Connect *CLIConnect `json:"connect,omitempty"`
+	// Backups says which objects `dbaasctl backups list` lists.
+	Backups *CLIBackups `json:"backups,omitempty"`
+}
+
+// CLIConnect is a pod template, a container and a command (see #CLI).
+type CLIConnect struct {
+	Pod       string   `json:"pod"`
+	Container string   `json:"container"`
+	Command   []string `json:"command"`
+}
+
+// CLIBackups is a backup kind and the paths of its fields (see #CLI).
+type CLIBackups struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Cluster    string `json:"cluster"`
+	Phase      string `json:"phase"`
+	Started    string `json:"started,omitempty"`
+	Completed  string `json:"completed,omitempty"`
 }
 
 // HasVersion reports whether v is in the catalog.

@@ -179,6 +179,12 @@ func (e *Engine) readHeader(value cue.Value) error {
 			}
 		}
 	}
+	if v := value.LookupPath(cue.ParsePath("cli")); v.Exists() {
+		e.CLI = &CLI{}
+		if err := v.Decode(e.CLI); err != nil {
+			return fmt.Errorf("cannot read cli: %s", describe(err))
+		}
+	}
 	if shots := value.LookupPath(cue.ParsePath("oneShot")); shots.Exists() {
 		it, err := shots.Fields()
 		if err != nil {
