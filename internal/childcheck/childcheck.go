@@ -65,15 +65,32 @@ func (r Result) Installed() bool {
 // Message says what is missing and how to install it; empty when Installed. The
 // webhook's refusal and doctor's hint are this text.
 func (r Result) Message() string {
-	var problems []string
+	// The kinds not served are named by apiVersion, in the engine's order.
+	var versions []schema.GroupVersion
+	missing := map[schema.GroupVersion][]string{}
+	var wrong []string
 	for _, k := range r.Kinds {
 		switch k.State {
 		case Missing:
-			problems = append(problems, k.String()+" is not served")
+			gv := k.GVK.GroupVersion()
+			if missing[gv] == nil {
+				versions = append(versions, gv)
+			}
+			missing[gv] = append(missing[gv], k.GVK.Kind)
 		case WrongVersion:
-			problems = append(problems, fmt.Sprintf("%s is served only as %s", k.String(), strings.Join(k.Served, ", ")))
+			wrong = append(wrong, fmt.Sprintf("%s is served only as %s", k.String(), strings.Join(k.Served, ", ")))
 		}
 	}
+	var problems []string
+	for _, gv := range versions {
+		kinds := missing[gv]
+		if n := len(kinds); n > 1 {
+			problems = append(problems, fmt.Sprintf("%s %s and %s are not served", gv, strings.Join(kinds[:n-1], ", "), kinds[n-1]))
+		} else {
+			problems = append(problems, fmt.Sprintf("%s %s is not served", gv, kinds[0]))
+		}
+	}
+	problems = append(problems, wrong...)
 	if len(problems) == 0 {
 		return ""
 	}
