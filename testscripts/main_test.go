@@ -67,6 +67,7 @@ func run(m *testing.M) int {
 		}
 	}()
 	env.cluster = cluster
+	defer removeDbaasctl()
 	if env.kubectl, err = devcluster.KubectlPath(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

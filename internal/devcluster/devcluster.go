@@ -43,6 +43,10 @@ type Options struct {
 	// walking up from the working directory to this module's go.mod.
 	RepoRoot string
 
+	// WithoutChildCRDs installs only our CRDs, as on a cluster where no child
+	// operator is installed yet. Default: false (the child CRDs too).
+	WithoutChildCRDs bool
+
 	// Webhooks installs the webhook configurations of config/webhook/manifests.yaml,
 	// rewritten to call https://<WebhookHost>:<WebhookPort> with a certificate from
 	// WebhookCertDir. Default: false.
@@ -114,13 +118,15 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	children, err := childcrds.ResolveIn(ctx, root)
-	if err != nil {
-		return nil, fmt.Errorf("cannot find the child CRDs: %w", err)
-	}
 	crdPaths := []string{filepath.Join(root, "config", "crd", "bases")}
-	for _, c := range children {
-		crdPaths = append(crdPaths, c.CRDPath())
+	if !opts.WithoutChildCRDs {
+		children, err := childcrds.ResolveIn(ctx, root)
+		if err != nil {
+			return nil, fmt.Errorf("cannot find the child CRDs: %w", err)
+		}
+		for _, c := range children {
+			crdPaths = append(crdPaths, c.CRDPath())
+		}
 	}
 
 	env := &envtest.Environment{

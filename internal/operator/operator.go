@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
@@ -29,6 +30,7 @@ import (
 	"dbaas.io/operator/engines"
 	"dbaas.io/operator/internal/apply"
 	"dbaas.io/operator/internal/certs"
+	"dbaas.io/operator/internal/childcheck"
 	"dbaas.io/operator/internal/lastgood"
 	"dbaas.io/operator/internal/policy"
 	"dbaas.io/operator/internal/provider"
@@ -243,7 +245,12 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		// instances, nor make admission time out for the other namespaces.
 		admission := &provider.Factory{Registry: registry, Admission: true}
 		limiter := dbaaswebhook.NewLimiter(o.WebhookMaxConcurrency, o.WebhookNamespaceConcurrency, admissionWait)
-		v := &dbaaswebhook.DatabaseClusterValidator{Providers: admission, Registry: registry, Policy: gate, Lookups: lookups, Live: mgr.GetAPIReader(), Limiter: limiter}
+		disco, err := discovery.NewDiscoveryClientForConfig(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("cannot create the discovery client: %w", err)
+		}
+		v := &dbaaswebhook.DatabaseClusterValidator{Providers: admission, Registry: registry, Policy: gate, Lookups: lookups, Live: mgr.GetAPIReader(), Limiter: limiter,
+			Installed: childcheck.New(disco, servedKindTTL)}
 		if err := v.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the DatabaseCluster webhook: %w", err)
 		}
@@ -280,6 +287,11 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	}
 	return mgr, nil
 }
+
+// servedKindTTL is how long the webhook trusts that a child kind it found served
+// still is; a kind not served is asked about at every create, so a child operator
+// installed a moment ago is seen at once.
+const servedKindTTL = 30 * time.Second
 
 // admissionWait is how long an admission request waits for its namespace's turn
 // before it is refused.

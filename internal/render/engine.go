@@ -30,6 +30,17 @@ type Version struct {
 	Default bool   `json:"default,omitempty"`
 }
 
+// Operator is the child operator release an engine is written for (see the
+// contract's #Operator).
+type Operator struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Install is the command that installs Version.
+	Install string `json:"install"`
+	// Image is the repository of the operator's image, without tag.
+	Image string `json:"image,omitempty"`
+}
+
 // Engine is one compiled engine package. It is immutable once loaded, except for its
 // memo of recent renders and its pool of compiled instances, each of which evaluates
 // one input at a time; the admission webhooks evaluate it through a view with a memo
@@ -48,6 +59,9 @@ type Engine struct {
 	DefaultVersion string
 	// Kinds are the child kinds the engine may render.
 	Kinds []schema.GroupVersionKind
+	// Operator is the child operator that serves Kinds; nil when the engine names
+	// none.
+	Operator *Operator
 	// Operations are the OpsRequest types the engine defines, sorted.
 	Operations []string
 	// Unqueued are the operation types that do not wait in the cluster's queue.

@@ -134,8 +134,8 @@ func loadFiles(files []packageFile, digest, dir, source string) (*Engine, error)
 	return e, nil
 }
 
-// readHeader reads the fields that do not depend on the input: name, catalog, kinds
-// and operation names.
+// readHeader reads the fields that do not depend on the input: name, catalog, kinds,
+// child operator and operation names.
 func (e *Engine) readHeader(value cue.Value) error {
 	var err error
 	if e.Name, err = value.LookupPath(cue.ParsePath("name")).String(); err != nil {
@@ -169,6 +169,12 @@ func (e *Engine) readHeader(value cue.Value) error {
 			return fmt.Errorf("kind %s: %w", k.Kind, err)
 		}
 		e.Kinds = append(e.Kinds, gv.WithKind(k.Kind))
+	}
+	if op := value.LookupPath(cue.ParsePath("operator")); op.Exists() {
+		e.Operator = &Operator{}
+		if err := op.Decode(e.Operator); err != nil {
+			return fmt.Errorf("cannot read operator: %s", describe(err))
+		}
 	}
 	// dataBearing, cleanup.retain and the keys of oneShot are read once here: they
 	// must not depend on the input.

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/internal/childcheck"
 	"dbaas.io/operator/internal/policy"
 	"dbaas.io/operator/internal/provider"
 	"dbaas.io/operator/internal/render"
@@ -42,6 +43,9 @@ type DatabaseClusterValidator struct {
 	// Limiter bounds the evaluations that run at once, per namespace and in all;
 	// nil bounds none.
 	Limiter *Limiter
+	// Installed tells whether the API server serves the kinds of a new cluster's
+	// engine (its child operator is installed); nil skips that check.
+	Installed *childcheck.Checker
 }
 
 // +kubebuilder:webhook:path=/validate-dbaas-io-v1alpha1-databasecluster,mutating=false,failurePolicy=fail,sideEffects=None,groups=dbaas.io,resources=databaseclusters,verbs=create;update,versions=v1alpha1,name=vdatabasecluster.dbaas.io,admissionReviewVersions=v1
@@ -51,12 +55,16 @@ func (v *DatabaseClusterValidator) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewWebhookManagedBy(mgr, &dbaasv1.DatabaseCluster{}).WithValidator(v).Complete()
 }
 
-// ValidateCreate checks a new cluster, and that it would not take over objects that
-// exist already. Nothing runs yet: the engine renders the spec alone, as the
-// reconciler's first evaluation does, which this one then answers.
+// ValidateCreate checks a new cluster, that its engine's child operator is
+// installed, and that it would not take over objects that exist already. Nothing
+// runs yet: the engine renders the spec alone, as the reconciler's first evaluation
+// does, which this one then answers.
 func (v *DatabaseClusterValidator) ValidateCreate(ctx context.Context, c *dbaasv1.DatabaseCluster) (admission.Warnings, error) {
 	p, err := v.provider(c)
 	if err != nil {
+		return nil, err
+	}
+	if err := v.refuseUninstalled(ctx, c, p.Engine()); err != nil {
 		return nil, err
 	}
 	release, err := v.Limiter.Acquire(ctx, c.Namespace)
