@@ -67,7 +67,6 @@ func run(m *testing.M) int {
 		}
 	}()
 	env.cluster = cluster
-	defer removeDbaasctl()
 	if env.kubectl, err = devcluster.KubectlPath(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

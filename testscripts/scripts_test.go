@@ -100,7 +100,6 @@ func sanitize(s string) string {
 // commands are the operator verbs scripts use besides testscript's built-ins.
 var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"kubectl":  cmdKubectl,
-	"dbaasctl": cmdDbaasctl,
 	"simulate": cmdSimulate,
 	"events":   cmdEvents,
 	"sleep":    cmdSleep,

@@ -28,7 +28,6 @@ var commands = map[string]command{
 	"vet":    {"load and check engines, and render sample clusters with them", runVet},
 	"dev":    {"run a local control plane with the operator", runDev},
 	"policy": {"evaluate the policies for DatabaseClusters and OpsRequests, offline (policy eval -f FILE)", runPolicy},
-	"doctor": {"check a cluster for our CRDs and webhooks and each engine's child operator", runDoctor},
 }
 
 func main() {

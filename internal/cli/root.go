@@ -57,6 +57,7 @@ kubectl plugin kubectl-dbaas, it is also "kubectl dbaas".`,
 		c.GroupID = "clusters"
 		root.AddCommand(c)
 	}
+	root.AddCommand(newDoctor(f))
 	for _, v := range opVerbs {
 		c := newOpVerb(f, v)
 		c.GroupID = "ops"
