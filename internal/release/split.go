@@ -61,7 +61,7 @@ func checkPinned(docs [][]byte, image string) error {
 		deployments++
 		for _, c := range append(d.Spec.Template.Spec.InitContainers, d.Spec.Template.Spec.Containers...) {
 			if c.Image != image {
-				return fmt.Errorf("Deployment %s container %s runs %s, not the release's image %s", d.Name, c.Name, c.Image, image)
+				return fmt.Errorf("the Deployment %s: container %s runs %s, not the release's image %s", d.Name, c.Name, c.Image, image)
 			}
 		}
 	}
