@@ -127,6 +127,37 @@ kubectl-dbaas: ## Build bin/dbaasctl and link bin/kubectl-dbaas to it (the kubec
 	go build -o $(LOCALBIN)/dbaasctl ./cmd/dbaasctl
 	ln -sf dbaasctl $(LOCALBIN)/kubectl-dbaas
 
+##@ Release
+
+# VERSION is the version of the image (its tag, labels and --version) and of the
+# release manifests; REGISTRY is where `make image-push` pushes
+# $(REGISTRY)/dbaas-operator and what `make release` pins, e.g. ghcr.io/acme.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+REGISTRY ?=
+# The image's one time (config, history, every file): SOURCE_DATE_EPOCH when set,
+# otherwise the time of the last commit, so that two builds of a commit are
+# byte-identical. IMAGE_SOURCE is the org.opencontainers.image.source label.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+IMAGE_REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+IMAGE_SOURCE ?= $(shell git remote get-url origin 2>/dev/null)
+IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
+IMAGE_TAR = dist/dbaas-operator-$(VERSION).oci.tar
+
+.PHONY: image
+image: ## Build the operator's image for IMAGE_PLATFORMS without Docker into dist/dbaas-operator-$(VERSION).oci.tar (an OCI image layout).
+	go run ./hack/image build -version '$(VERSION)' -revision '$(IMAGE_REVISION)' -source '$(IMAGE_SOURCE)' \
+		-source-date-epoch '$(SOURCE_DATE_EPOCH)' -platforms '$(IMAGE_PLATFORMS)' -out $(IMAGE_TAR)
+
+.PHONY: image-push
+image-push: ## Push dist/dbaas-operator-$(VERSION).oci.tar to $(REGISTRY)/dbaas-operator:$(VERSION), with the credentials of docker or podman login.
+	@[[ -n "$(REGISTRY)" ]] || { echo "set REGISTRY, e.g. make image-push REGISTRY=ghcr.io/acme"; exit 1; }
+	go run ./hack/image push -in $(IMAGE_TAR) -registry '$(REGISTRY)' -tag '$(VERSION)'
+
+.PHONY: release
+release: k8s-bin ## Write dist/crds.yaml and dist/install.yaml from config/default, the operator pinned to $(REGISTRY)/dbaas-operator@<digest of dist/dbaas-operator-$(VERSION).oci.tar>.
+	@[[ -n "$(REGISTRY)" ]] || { echo "set REGISTRY, e.g. make release REGISTRY=ghcr.io/acme"; exit 1; }
+	go run ./hack/release -version '$(VERSION)' -registry '$(REGISTRY)' -image $(IMAGE_TAR) -kubectl $(K8S_BIN)/kubectl -out dist
+
 ##@ Tools
 
 # k8s-bin builds etcd from tools/etcd and kube-apiserver, kube-controller-manager and

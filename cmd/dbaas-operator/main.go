@@ -4,6 +4,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"strings"
 
@@ -45,9 +46,14 @@ func main() {
 	})
 	flag.StringVar(&o.NamespaceSelector, "namespace-selector", "", "serve the namespaces with these labels, e.g. dbaas.io/shard=a (a shard of the fleet); the operator restarts when the set changes")
 	flag.StringVar(&o.LeaderElectionID, "leader-election-id", "dbaas-operator.dbaas.io", "name of the leader election lease; give each shard its own")
+	showVersion := flag.Bool("version", false, "print the version and exit")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	if *showVersion {
+		fmt.Println("dbaas-operator", version)
+		return
+	}
 	o.KubeAPIQPS = float32(qps)
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
@@ -57,7 +63,7 @@ func main() {
 		log.Error(err, "cannot start the operator")
 		os.Exit(1)
 	}
-	log.Info("starting the operator")
+	log.Info("starting the operator", "version", version)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "the operator stopped with an error")
 		os.Exit(1)
