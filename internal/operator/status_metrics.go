@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/meta"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -59,8 +60,9 @@ func (s *statusCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// Collect implements prometheus.Collector. A list that fails reports an invalid
-// metric, so the scrape shows the error rather than no clusters.
+// Collect implements prometheus.Collector. A list that fails (the cache not started
+// yet) leaves its metrics out of this scrape and is logged: an invalid metric would
+// fail the whole scrape, controller-runtime's metrics and `up` included.
 func (s *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	r := s.reader.Load()
 	if r == nil {
@@ -68,15 +70,16 @@ func (s *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
+	log := ctrl.Log.WithName("metrics")
 	clusters := &dbaasv1.DatabaseClusterList{}
 	if err := (*r).List(ctx, clusters); err != nil {
-		ch <- prometheus.NewInvalidMetric(clusterReadyDesc, err)
+		log.Error(err, "cannot list the DatabaseClusters for their metrics")
 	} else {
 		collectClusters(ch, clusters.Items)
 	}
 	ops := &dbaasv1.OpsRequestList{}
 	if err := (*r).List(ctx, ops); err != nil {
-		ch <- prometheus.NewInvalidMetric(opsPhaseDesc, err)
+		log.Error(err, "cannot list the OpsRequests for their metrics")
 	} else {
 		collectOps(ch, ops.Items)
 	}
