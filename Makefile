@@ -10,6 +10,7 @@ K8S_BIN ?= $(LOCALBIN)/k8s
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 CUE ?= $(LOCALBIN)/cue
+HELM ?= $(LOCALBIN)/helm
 STATICCHECK_VERSION ?= v0.8.2
 
 # GO_TEST_FLAGS are passed to `go test` by `make test`.
@@ -28,7 +29,7 @@ BENCH_SCALE_ARGS ?=
 
 # GENERATED are the paths that generate, manifests and schemas write (schemas/gen is
 # git-ignored).
-GENERATED = api config/crd/bases config/rbac config/webhook schemas/api
+GENERATED = api config/crd/bases config/rbac config/webhook charts/dbaas-operator/templates/generated schemas/api
 
 # CI is "true" in CI, where `make test` also checks that generated files are committed.
 CI ?=
@@ -52,11 +53,12 @@ generate: controller-gen ## Generate the DeepCopy methods of api/.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 
 .PHONY: manifests
-manifests: controller-gen ## Generate the CRDs (config/crd/bases), the ClusterRole (config/rbac) and the webhook configuration (config/webhook).
+manifests: controller-gen ## Generate the CRDs (config/crd/bases), the ClusterRole (config/rbac), the webhook configuration (config/webhook) and the chart's copies of them (charts/dbaas-operator/templates/generated).
 	$(CONTROLLER_GEN) rbac:roleName=dbaas-operator crd webhook paths="./..." \
 		output:crd:artifacts:config=config/crd/bases \
 		output:rbac:artifacts:config=config/rbac \
 		output:webhook:artifacts:config=config/webhook
+	go run ./hack/chartgen
 
 .PHONY: schemas
 schemas: manifests cue child-crds ## Generate CUE schemas: schemas/api from our CRDs (committed), schemas/gen/<group> from the child CRDs in the module cache and bin/crds (git-ignored).
@@ -92,8 +94,19 @@ verify-generated: generate manifests schemas ## Fail when generated files (api, 
 	if [[ -n $$untracked ]]; then echo "generated files are not committed:"; echo "$$untracked"; exit 1; fi
 
 .PHONY: test
-test: k8s-bin cue child-crds schemas $(if $(filter true,$(CI)),verify-generated) vet-samples vet ## Run all Go tests against a real control plane (in CI also verify-generated).
+test: k8s-bin cue child-crds schemas $(if $(filter true,$(CI)),verify-generated) vet-samples vet chart-check ## Run all Go tests against a real control plane (in CI also verify-generated).
 	go test $(GO_TEST_FLAGS) ./...
+
+# CHART is the operator's Helm chart; CHART_ALL_VALUES turns on every option.
+CHART = charts/dbaas-operator
+CHART_ALL_VALUES = $(CHART)/ci/all-values.yaml
+
+.PHONY: chart-check
+chart-check: helm ## Lint the Helm chart and render it with the default values and with every option on (the Go test in charts/ applies what it renders).
+	$(HELM) lint --strict $(CHART)
+	$(HELM) lint --strict $(CHART) -f $(CHART_ALL_VALUES)
+	$(HELM) template dbaas $(CHART) --namespace dbaas-system >/dev/null
+	$(HELM) template dbaas $(CHART) --namespace dbaas-system -f $(CHART_ALL_VALUES) >/dev/null
 
 .PHONY: bench
 bench: ## Run the benchmarks of internal/ and engines/.
@@ -189,6 +202,17 @@ k8s-bin: ## Build etcd, kube-apiserver, kube-controller-manager and kubectl into
 	fi; \
 	if (( $${#kube_cmds[@]} )); then \
 		(cd tools && go build -ldflags "$(KUBE_LDFLAGS)" -o $(K8S_BIN)/ $${kube_cmds[@]/#/k8s.io/kubernetes/cmd/}); \
+	fi
+
+# HELM_VERSION is the helm.sh/helm/v4 version that tools/helm/go.mod requires.
+HELM_VERSION = $(shell cd tools/helm && go list -m -f '{{.Version}}' helm.sh/helm/v4)
+
+.PHONY: helm
+helm: ## Build bin/helm from the Go module in tools/helm (when missing or older than its go.mod or go.sum).
+	@if ! [[ -x $(HELM) ]] || [[ tools/helm/go.mod -nt $(HELM) ]] || [[ tools/helm/go.sum -nt $(HELM) ]]; then \
+		echo "building helm $(HELM_VERSION) from Go modules"; \
+		(cd tools/helm && go build -trimpath -ldflags "-X helm.sh/helm/v4/internal/version.version=$(HELM_VERSION) -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
+			-o $(HELM) helm.sh/helm/v4/cmd/helm); \
 	fi
 
 .PHONY: controller-gen

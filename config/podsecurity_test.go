@@ -12,30 +12,15 @@ import (
 	"strings"
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/client-go/kubernetes/scheme"
-	psaapi "k8s.io/pod-security-admission/api"
-	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
+
+	"dbaas.io/operator/internal/podsecurity"
 )
 
-// workloadKinds are the kinds that carry a Pod template.
-var workloadKinds = map[string]bool{
-	"Pod": true, "PodTemplate": true, "ReplicationController": true, "Deployment": true,
-	"StatefulSet": true, "DaemonSet": true, "ReplicaSet": true, "Job": true, "CronJob": true,
-}
-
-// workload is a Pod template found in a manifest.
-type workload struct {
-	// where names the file, the kind and the name, for messages.
-	where string
-	meta  metav1.ObjectMeta
-	spec  corev1.PodSpec
-}
+// workload is a Pod template found in a file of config/.
+type workload = podsecurity.Workload
 
 // TestPodSecurityRestricted: every Pod the manifests in config/ run meets the Pod
 // Security "restricted" profile at its latest version, as the API server's own
@@ -50,8 +35,8 @@ func TestPodSecurityRestricted(t *testing.T) {
 		t.Fatal("found no Pod template in config/: the operator's Deployment is missing")
 	}
 	for _, w := range workloads {
-		for _, v := range violations(evaluator, w.meta, w.spec) {
-			t.Errorf("%s: %s", w.where, v)
+		for _, v := range evaluator.Violations(w.Meta, w.Spec) {
+			t.Errorf("%s: %s", w.Where, v)
 		}
 	}
 }
@@ -63,7 +48,7 @@ func TestPodSecurityRulesCatchViolations(t *testing.T) {
 	evaluator := restrictedEvaluator(t)
 	var manager *workload
 	for _, w := range workloads(t) {
-		if strings.Contains(w.where, "Deployment dbaas-operator") {
+		if strings.Contains(w.Where, "Deployment dbaas-operator") {
 			manager = &w
 		}
 	}
@@ -124,9 +109,9 @@ func TestPodSecurityRulesCatchViolations(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			spec := *manager.spec.DeepCopy()
+			spec := *manager.Spec.DeepCopy()
 			tc.breaks(&spec)
-			found := violations(evaluator, manager.meta, spec)
+			found := evaluator.Violations(manager.Meta, spec)
 			if !strings.Contains(strings.Join(found, "\n"), tc.want) {
 				t.Fatalf("violations %q do not name %q", found, tc.want)
 			}
@@ -134,36 +119,14 @@ func TestPodSecurityRulesCatchViolations(t *testing.T) {
 	}
 }
 
-// restrictedEvaluator is the Pod Security admission plugin's evaluator with its
-// default checks, at the newest version of the profile it knows.
-func restrictedEvaluator(t *testing.T) policy.Evaluator {
+// restrictedEvaluator is the Pod Security admission plugin's evaluator.
+func restrictedEvaluator(t *testing.T) podsecurity.Evaluator {
 	t.Helper()
-	e, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	e, err := podsecurity.NewEvaluator()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return e
-}
-
-// violations lists what keeps a Pod from the restricted profile.
-func violations(e policy.Evaluator, meta metav1.ObjectMeta, spec corev1.PodSpec) []string {
-	var out []string
-	level := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
-	for _, r := range e.EvaluatePod(level, &meta, &spec) {
-		if !r.Allowed {
-			out = append(out, fmt.Sprintf("violates Pod Security restricted: %s (%s)", r.ForbiddenReason, r.ForbiddenDetail))
-		}
-	}
-	var writable []string
-	for _, c := range append(append([]corev1.Container{}, spec.InitContainers...), spec.Containers...) {
-		if c.SecurityContext == nil || c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem {
-			writable = append(writable, c.Name)
-		}
-	}
-	if len(writable) > 0 {
-		out = append(out, fmt.Sprintf("readOnlyRootFilesystem != true (containers %s)", strings.Join(writable, ", ")))
-	}
-	return out
 }
 
 // workloads reads every YAML file under config/ and returns its Pod templates.
@@ -187,12 +150,12 @@ func workloads(t *testing.T) []workload {
 			if err != nil {
 				return fmt.Errorf("%s: %w", path, err)
 			}
-			w, err := podTemplate(doc)
+			w, err := podsecurity.PodTemplate(doc)
 			if err != nil {
 				return fmt.Errorf("%s: %w", path, err)
 			}
 			if w != nil {
-				w.where = path + ": " + w.where
+				w.Where = path + ": " + w.Where
 				out = append(out, *w)
 			}
 		}
@@ -201,48 +164,6 @@ func workloads(t *testing.T) []workload {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// podTemplate returns the Pod template of a workload document, nil for any other.
-func podTemplate(doc []byte) (*workload, error) {
-	var meta metav1.TypeMeta
-	if err := yaml.Unmarshal(doc, &meta); err != nil || !workloadKinds[meta.Kind] {
-		// Not a Kubernetes object (a kustomization, a Lua script's folder), or not a workload.
-		return nil, nil
-	}
-	obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
-	if err != nil {
-		return nil, fmt.Errorf("cannot decode %s: %w", meta.Kind, err)
-	}
-	where := func(o metav1.Object) string { return meta.Kind + " " + o.GetName() }
-	template := func(o metav1.Object, tmpl corev1.PodTemplateSpec) *workload {
-		return &workload{where: where(o), meta: tmpl.ObjectMeta, spec: tmpl.Spec}
-	}
-	switch o := obj.(type) {
-	case *corev1.Pod:
-		return &workload{where: where(o), meta: o.ObjectMeta, spec: o.Spec}, nil
-	case *corev1.PodTemplate:
-		return template(o, o.Template), nil
-	case *corev1.ReplicationController:
-		if o.Spec.Template == nil {
-			return nil, nil
-		}
-		return template(o, *o.Spec.Template), nil
-	case *appsv1.Deployment:
-		return template(o, o.Spec.Template), nil
-	case *appsv1.StatefulSet:
-		return template(o, o.Spec.Template), nil
-	case *appsv1.DaemonSet:
-		return template(o, o.Spec.Template), nil
-	case *appsv1.ReplicaSet:
-		return template(o, o.Spec.Template), nil
-	case *batchv1.Job:
-		return template(o, o.Spec.Template), nil
-	case *batchv1.CronJob:
-		return template(o, o.Spec.JobTemplate.Spec.Template), nil
-	default:
-		return nil, fmt.Errorf("%s of %s is not a workload this test reads", meta.Kind, obj.GetObjectKind().GroupVersionKind().GroupVersion())
-	}
 }
 
 // noPatches keeps this test honest: it reads the manifests as written, which is

@@ -194,6 +194,15 @@ func resolveModule(ctx context.Context, root string, src Source) (Resolved, erro
 	return r, nil
 }
 
+// ModuleDir returns the directory, in the module cache, of a module that go.mod
+// requires, downloading it when it is not there yet: for files a module ships that
+// are not child CRDs, such as cert-manager's CRDs, which the Helm chart's test
+// installs.
+func ModuleDir(ctx context.Context, root, module string) (string, error) {
+	r, err := resolveModule(ctx, root, Source{Module: module})
+	return r.Dir, err
+}
+
 // listModule asks the go command for a required module's directory and version.
 // The directory is empty when the module is not downloaded yet.
 func listModule(ctx context.Context, root, module string) (dir, version string, err error) {

@@ -29,23 +29,46 @@ func Generate(ctx context.Context, root, controllerGen string, log io.Writer) ([
 		if src.Generated == "" {
 			continue
 		}
-		r, err := resolveModule(ctx, root, src)
+		r, err := generateSource(ctx, root, controllerGen, cgVersion, src, log)
 		if err != nil {
 			return nil, err
 		}
-		stamp := r.stamp() + "\n" + cgVersion + "\n"
-		if data, err := os.ReadFile(filepath.Join(r.CRDPath(), StampFile)); err == nil && string(data) == stamp {
-			fmt.Fprintf(log, "%s: up to date (%s@%s, %s)\n", src.Generated, r.Module, r.Version, cgVersion)
-			out = append(out, r)
-			continue
-		}
-		if err := generate(ctx, r, controllerGen, stamp); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(log, "%s: generated from %s@%s/%s with %s\n", src.Generated, r.Module, r.Version, r.Path, cgVersion)
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// GenerateSource is Generate for one source that is not a child operator's, such as
+// the CRDs of a kind the Helm chart renders (the Prometheus Operator's), which its
+// test installs. src.Generated must be set.
+func GenerateSource(ctx context.Context, root, controllerGen string, src Source, log io.Writer) (Resolved, error) {
+	if src.Generated == "" {
+		return Resolved{}, fmt.Errorf("%s: no directory to generate into", src.Module)
+	}
+	cgVersion, err := controllerGenVersion(ctx, controllerGen)
+	if err != nil {
+		return Resolved{}, err
+	}
+	return generateSource(ctx, root, controllerGen, cgVersion, src, log)
+}
+
+// generateSource generates the CRDs of src unless they were generated from the
+// required module version by controller-gen cgVersion.
+func generateSource(ctx context.Context, root, controllerGen, cgVersion string, src Source, log io.Writer) (Resolved, error) {
+	r, err := resolveModule(ctx, root, src)
+	if err != nil {
+		return r, err
+	}
+	stamp := r.stamp() + "\n" + cgVersion + "\n"
+	if data, err := os.ReadFile(filepath.Join(r.CRDPath(), StampFile)); err == nil && string(data) == stamp {
+		fmt.Fprintf(log, "%s: up to date (%s@%s, %s)\n", src.Generated, r.Module, r.Version, cgVersion)
+		return r, nil
+	}
+	if err := generate(ctx, r, controllerGen, stamp); err != nil {
+		return r, err
+	}
+	fmt.Fprintf(log, "%s: generated from %s@%s/%s with %s\n", src.Generated, r.Module, r.Version, r.Path, cgVersion)
+	return r, nil
 }
 
 // generate writes the CRDs of one generated source into a new directory beside its

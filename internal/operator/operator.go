@@ -187,6 +187,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the manager: %w", err)
 	}
+	statusMetrics.use(mgr.GetCache())
 	providers := &provider.Factory{Registry: registry}
 	gate, err := policyGate(mgr, o, lastGood)
 	if err != nil {
