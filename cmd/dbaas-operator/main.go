@@ -5,6 +5,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"os"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 )
 
 func main() {
+	setGCPercent()
 	var o operator.Options
 	var qps float64
 	flag.StringVar(&o.EnginesDir, "engines-dir", "", "folder of engine packages that override or add to the embedded engines (one subfolder per engine)")
@@ -46,6 +48,14 @@ func main() {
 	})
 	flag.StringVar(&o.NamespaceSelector, "namespace-selector", "", "serve the namespaces with these labels, e.g. dbaas.io/shard=a (a shard of the fleet); the operator restarts when the set changes")
 	flag.StringVar(&o.LeaderElectionID, "leader-election-id", "dbaas-operator.dbaas.io", "name of the leader election lease; give each shard its own")
+	flag.Func("render-memo-size", "bytes of results each engine's memo of the reconcilers' renders may hold, e.g. 32Mi (default 8Mi)", func(v string) error {
+		q, err := resource.ParseQuantity(v)
+		if err != nil {
+			return err
+		}
+		o.RenderMemoBytes = q.Value()
+		return nil
+	})
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -56,6 +57,7 @@ type options struct {
 	// run of one shard).
 	operatorBinary string
 	operatorArgs   []string
+	operatorEnv    []string
 	// logDir keeps the operator's and kube-controller-manager's logs; empty: a
 	// temporary directory removed at the end.
 	logDir string
@@ -78,6 +80,13 @@ func main() {
 	flag.IntVar(&o.ops, "ops", 50, "HorizontalScaling OpsRequests, each on its own cluster (0: none)")
 	flag.IntVar(&o.opsParallel, "ops-parallel", 1, "OpsRequests in flight at once")
 	flag.StringVar(&o.operatorBinary, "operator", "bin/dbaas-operator", "the dbaas-operator executable (make build)")
+	flag.Func("operator-env", "an environment variable of every operator process, e.g. GOGC=50 (repeatable)", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("want KEY=VALUE, not %q", v)
+		}
+		o.operatorEnv = append(o.operatorEnv, v)
+		return nil
+	})
 	flag.Func("operator-arg", "a flag for every operator process, e.g. --pprof-bind-address=127.0.0.1:6060 with one shard (repeatable)", func(v string) error {
 		o.operatorArgs = append(o.operatorArgs, v)
 		return nil

@@ -35,7 +35,7 @@ type operatorProcess struct {
 // startOperator runs the operator against the control plane with args (its shard's
 // and the user's), its metrics and probes on ports of its own, and waits until it
 // reports ready.
-func startOperator(ctx context.Context, binary string, args []string, cp *devcluster.Cluster, logPath string) (*operatorProcess, error) {
+func startOperator(ctx context.Context, binary string, args, env []string, cp *devcluster.Cluster, logPath string) (*operatorProcess, error) {
 	metricsPort, err := freePort()
 	if err != nil {
 		return nil, err
@@ -63,6 +63,7 @@ func startOperator(ctx context.Context, binary string, args []string, cp *devclu
 		"--health-probe-bind-address=" + fmt.Sprintf("127.0.0.1:%d", probePort),
 	}
 	p.cmd = exec.Command(binary, append(own, args...)...)
+	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = log, log
 	// A process group of its own: a Ctrl-C reaches the benchmark, which stops the
 	// operator before the control plane.

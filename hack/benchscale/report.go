@@ -44,6 +44,10 @@ type reportOptions struct {
 	Idle        string  `json:"idle"`
 	Ops         int     `json:"ops"`
 	OpsParallel int     `json:"opsParallel"`
+	// OperatorArgs and OperatorEnv are what every operator process got besides
+	// the benchmark's own flags.
+	OperatorArgs []string `json:"operatorArgs,omitempty"`
+	OperatorEnv  []string `json:"operatorEnv,omitempty"`
 }
 
 func newReport(o options) *report {
@@ -54,6 +58,7 @@ func newReport(o options) *report {
 			Clusters: o.clusters, Writers: o.writers, Namespaces: o.namespaces, Shards: o.shards,
 			Soak: o.soak.String(), SoakRate: o.soakRate, Idle: o.idle.String(),
 			Ops: o.ops, OpsParallel: o.opsParallel,
+			OperatorArgs: o.operatorArgs, OperatorEnv: o.operatorEnv,
 		},
 	}
 	if load, err := loadAverage(); err == nil {
@@ -86,6 +91,9 @@ func (r *report) writeText(w io.Writer) {
 	fmt.Fprintf(w, "\nbench-scale %s: N=%d clusters, %d writers, %d namespaces, %s; %d CPUs, load %.1f → %.1f\n",
 		r.Date, o.Clusters, o.Writers, o.Namespaces, plural(o.Shards, "operator process", "operator processes"),
 		r.Machine.CPUs, r.Machine.LoadStart, r.Machine.LoadEnd)
+	if len(o.OperatorArgs)+len(o.OperatorEnv) > 0 {
+		fmt.Fprintf(w, "operator: %s\n", strings.Join(append(append([]string{}, o.OperatorEnv...), o.OperatorArgs...), " "))
+	}
 	if f := r.Floor; f != nil {
 		fmt.Fprintf(w, "\nfloor (bare client, no operator, no webhooks)\n")
 		line(w, "all written", "%.1f s  (%.1f writes per cluster; per cluster p50 %.0f ms, p99 %.0f ms)", f.Seconds, f.WritesPerCluster, f.P50Ms, f.P99Ms)

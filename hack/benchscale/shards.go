@@ -32,7 +32,7 @@ func startOperators(ctx context.Context, o options, cp *devcluster.Cluster, logD
 		} else {
 			progress("starting the operator (%s)", o.operatorBinary)
 		}
-		p, err := startOperator(ctx, o.operatorBinary, append(args, o.operatorArgs...), cp, filepath.Join(logDir, log))
+		p, err := startOperator(ctx, o.operatorBinary, append(args, o.operatorArgs...), o.operatorEnv, cp, filepath.Join(logDir, log))
 		if err != nil {
 			return nil, errors.Join(err, ops.stop())
 		}

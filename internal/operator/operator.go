@@ -84,6 +84,9 @@ type Options struct {
 	// RestartableInProcess lets the same process create the manager again (tests that
 	// restart the operator); it skips controller-runtime's unique-name check.
 	RestartableInProcess bool
+	// RenderMemoBytes is the budget of each engine's memo of the reconcilers' renders
+	// (0: render.DefaultMemoBytes).
+	RenderMemoBytes int64
 	// Concurrency is how many clusters, and how many OpsRequests, are reconciled at
 	// once, unless ClusterWorkers or OpsWorkers say otherwise. Default: 4.
 	Concurrency int
@@ -157,6 +160,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	if registry == nil {
 		return nil, fmt.Errorf("cannot load the embedded engines: %w", err)
 	}
+	registry.SetMemoBudget(o.RenderMemoBytes)
 	log := ctrl.Log.WithName("operator")
 	if err != nil {
 		log.Error(err, "an engine override failed to load; the last good version serves", "dir", o.EnginesDir)

@@ -130,7 +130,7 @@ func loadFiles(files []packageFile, digest, dir, source string) (*Engine, error)
 	if err := e.readOperationDefaults(unified); err != nil {
 		return nil, fmt.Errorf("engine %s: %w", dir, err)
 	}
-	e.ev = newEvaluator(newPool(inst, files, dir), defaultMemoBytes)
+	e.ev = newEvaluator(newPool(inst, files, dir), DefaultMemoBytes)
 	return e, nil
 }
 

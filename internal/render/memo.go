@@ -76,6 +76,17 @@ func (m *memo) Add(key [32]byte, value any) {
 	}
 }
 
+// setBudget changes the budget, forgetting the least recently used results that no
+// longer fit.
+func (m *memo) setBudget(budget int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.budget = budget
+	for m.size > m.budget && m.order.Len() > 0 {
+		m.remove(m.order.Back())
+	}
+}
+
 // remove forgets one entry; callers hold mu.
 func (m *memo) remove(el *list.Element) {
 	e := m.order.Remove(el).(*memoEntry)

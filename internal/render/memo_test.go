@@ -44,6 +44,38 @@ func TestMemoBudget(t *testing.T) {
 	}
 }
 
+// TestRegistryMemoBudget: a registry's memo budget reaches the engines loaded before
+// and after it is set, and a smaller budget forgets what no longer fits at once.
+func TestRegistryMemoBudget(t *testing.T) {
+	r, err := NewRegistry(engines.FS(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := r.Get("postgresql")
+	if !ok {
+		t.Fatal("no postgresql engine")
+	}
+	if e.ev.memo.budget != DefaultMemoBytes {
+		t.Fatalf("budget %d, want the default %d", e.ev.memo.budget, DefaultMemoBytes)
+	}
+	value := make([]byte, 1000)
+	for i := range 10 {
+		e.ev.memo.Add(memoKey(fmt.Sprint(i)), value)
+	}
+	small := 3 * (memoOverhead + sizeOf(value))
+	r.SetMemoBudget(small)
+	if got := e.ev.memo.Len(); got != 3 {
+		t.Errorf("holds %d results after the budget shrank to 3 of them", got)
+	}
+	if _, ok := e.ev.memo.Get(memoKey("9")); !ok {
+		t.Error("forgot the most recent result")
+	}
+	r.SetMemoBudget(0)
+	if e.ev.memo.budget != DefaultMemoBytes {
+		t.Errorf("budget %d after SetMemoBudget(0), want the default", e.ev.memo.budget)
+	}
+}
+
 // TestMemoSizeEstimates: what sizeOf estimates for an engine's memoized results
 // (an evaluation and a status mapping per cluster) is within a factor of two of
 // the heap they keep alive, so the memo's budget bounds its memory.

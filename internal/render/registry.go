@@ -37,6 +37,8 @@ type Registry struct {
 	compiled map[string]*Engine
 	// timeout is the deadline of an evaluation of every engine; 0: the default.
 	timeout time.Duration
+	// memoBytes is the budget of each engine's reconciler memo; 0: the default.
+	memoBytes int64
 	// loadTimeout bounds the compilation of an engine folder (DefaultLoadTimeout).
 	loadTimeout time.Duration
 	// slow are the digests that did not compile within loadTimeout, with the error:
@@ -141,6 +143,7 @@ func (r *Registry) loadFolder(fsys fs.FS, dir, source string) (*Engine, error) {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	e.SetEvalTimeout(r.timeout)
+	e.setMemoBudget(r.memoBytes)
 	r.compiled[digest] = e
 	return e, nil
 }
@@ -230,6 +233,19 @@ func (r *Registry) SetEvalTimeout(d time.Duration) {
 	r.timeout = d
 	for _, e := range r.compiled {
 		e.SetEvalTimeout(d)
+	}
+}
+
+// SetMemoBudget sets the bytes that each engine's memo of the reconcilers'
+// evaluations may hold, for the engines loaded now and later; n <= 0 restores
+// DefaultMemoBytes. A smaller memo costs renders of clusters that did not change
+// when they are reconciled again (a resync, a restart); a larger one, memory.
+func (r *Registry) SetMemoBudget(n int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.memoBytes = n
+	for _, e := range r.compiled {
+		e.setMemoBudget(n)
 	}
 }
 
