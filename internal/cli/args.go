@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
@@ -41,27 +43,17 @@ func engineNames() []string {
 // completeClusters completes the first argument with the DatabaseClusters of the
 // namespace.
 func (f *factory) completeClusters(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	if len(args) > 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	c, err := f.client()
-	ns, nsErr := f.namespace()
-	if err != nil || nsErr != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	var list dbaasv1.DatabaseClusterList
-	if err := c.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	var names []cobra.Completion
-	for _, item := range list.Items {
-		names = append(names, item.Name)
-	}
-	return names, cobra.ShellCompDirectiveNoFileComp
+	return f.completeNames(args, &dbaasv1.DatabaseClusterList{})
 }
 
 // completeOps completes the first argument with the OpsRequests of the namespace.
 func (f *factory) completeOps(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return f.completeNames(args, &dbaasv1.OpsRequestList{})
+}
+
+// completeNames completes the first argument with the names of the objects of list's
+// kind in the namespace; a failure completes nothing.
+func (f *factory) completeNames(args []string, list client.ObjectList) ([]cobra.Completion, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -70,13 +62,15 @@ func (f *factory) completeOps(_ *cobra.Command, args []string, _ string) ([]cobr
 	if err != nil || nsErr != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	var list dbaasv1.OpsRequestList
-	if err := c.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+	if err := c.List(context.Background(), list, client.InNamespace(ns)); err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	var names []cobra.Completion
-	for _, item := range list.Items {
-		names = append(names, item.Name)
-	}
+	_ = meta.EachListItem(list, func(o runtime.Object) error {
+		if obj, ok := o.(client.Object); ok {
+			names = append(names, obj.GetName())
+		}
+		return nil
+	})
 	return names, cobra.ShellCompDirectiveNoFileComp
 }

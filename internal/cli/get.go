@@ -15,40 +15,33 @@ import (
 // getCluster reads the DatabaseCluster of the namespace; not found says where it
 // looked.
 func (f *factory) getCluster(ctx context.Context, name string) (*dbaasv1.DatabaseCluster, error) {
-	c, err := f.client()
-	if err != nil {
-		return nil, err
-	}
-	ns, err := f.namespace()
-	if err != nil {
-		return nil, err
-	}
 	dbc := &dbaasv1.DatabaseCluster{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, dbc); apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("DatabaseCluster %s not found in namespace %s", name, ns)
-	} else if err != nil {
-		return nil, fmt.Errorf("cannot read DatabaseCluster %s: %w", name, err)
-	}
-	return dbc, nil
+	return dbc, f.getNamed(ctx, "DatabaseCluster", name, dbc)
 }
 
 // getOps reads the OpsRequest of the namespace.
 func (f *factory) getOps(ctx context.Context, name string) (*dbaasv1.OpsRequest, error) {
+	ops := &dbaasv1.OpsRequest{}
+	return ops, f.getNamed(ctx, "OpsRequest", name, ops)
+}
+
+// getNamed reads the object of kind named name in the namespace into obj; not found
+// says where it looked.
+func (f *factory) getNamed(ctx context.Context, kind, name string, obj client.Object) error {
 	c, err := f.client()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ns, err := f.namespace()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ops := &dbaasv1.OpsRequest{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, ops); apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("OpsRequest %s not found in namespace %s", name, ns)
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj); apierrors.IsNotFound(err) {
+		return fmt.Errorf("%s %s not found in namespace %s", kind, name, ns)
 	} else if err != nil {
-		return nil, fmt.Errorf("cannot read OpsRequest %s: %w", name, err)
+		return fmt.Errorf("cannot read %s %s: %w", kind, name, err)
 	}
-	return ops, nil
+	return nil
 }
 
 // opsOf lists the OpsRequests of a namespace, of one cluster when cluster is not
