@@ -16,7 +16,9 @@ import (
 // within a fraction of a second. A reconciler requeues with backoff instead; an
 // admission request has no later, and refusing a user's apply because one read of
 // the API server failed once would put the retry on the user.
-func Retrying(r client.Reader) client.Reader { return retrying{r: r, attempts: readAttempts, wait: firstRetryWait} }
+func Retrying(r client.Reader) client.Reader {
+	return retrying{r: r, attempts: readAttempts, wait: firstRetryWait}
+}
 
 const (
 	readAttempts   = 4
