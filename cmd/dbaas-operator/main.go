@@ -60,6 +60,7 @@ func main() {
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	stopHeapProfiling(o.PprofAddr)
 	if *showVersion {
 		fmt.Println("dbaas-operator", version)
 		return
