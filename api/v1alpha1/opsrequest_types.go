@@ -79,6 +79,14 @@ type OpsRequestSpec struct {
 	// +optional
 	Custom *Custom `json:"custom,omitempty"`
 
+	// DryRun evaluates the operation as it would run now (the ops policy, the
+	// engine's checks of its parameters, the steps it would take with their targets)
+	// and records the steps in status.plan without taking any: the operation ends
+	// Succeeded with reason DryRun, or Failed with the reasons a real one would fail
+	// with. It neither waits in nor holds the cluster's queue.
+	// +optional
+	DryRun bool `json:"dryRun,omitempty"`
+
 	// Cancel cancels the operation. A Pending one ends Cancelled with nothing changed;
 	// a Running one runs the rollback its plan records (the spec it patched goes back
 	// to what it was) and ends Cancelled, or, when the engine declares no safe way
