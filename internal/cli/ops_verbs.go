@@ -47,9 +47,9 @@ var opVerbs = []opVerb{
 type opOptions struct {
 	name, dryRun, output string
 	// plan creates the operation as a dry run (spec.dryRun) and prints its plan.
-	plan bool
-	timeout, ttl         time.Duration
-	wait                 waitOptions
+	plan         bool
+	timeout, ttl time.Duration
+	wait         waitOptions
 }
 
 func newOpVerb(f *factory, v opVerb) *cobra.Command {
