@@ -21,7 +21,8 @@ func FS() fs.FS { return embedded }
 var Simulations embed.FS
 
 // ChildCRDs holds each engine's crds.yaml: the Go module its child operator's CRDs
-// come from (see internal/childcrds).
+// come from (see internal/childcrds); and <name>.crds.yaml, where the CRDs of the
+// add-on kinds come from (the Prometheus operator's PodMonitor).
 //
-//go:embed */crds.yaml
+//go:embed */crds.yaml *.crds.yaml
 var ChildCRDs embed.FS

@@ -182,11 +182,18 @@ type OneShot struct {
 	LastTransitionTime metav1.Time `json:"lastTransitionTime"`
 }
 
-// MonitoringStatus reports whether metrics are exported.
+// MonitoringStatus reports whether metrics are exported and who reads them.
 type MonitoringStatus struct {
 	// Enabled is true when metrics are exported.
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
+	// PodMonitors are the PodMonitors of the cluster that exist, which the
+	// Prometheus operator reads.
+	// +optional
+	PodMonitors []string `json:"podMonitors,omitempty"`
+	// PMMServerHost is the PMM server the PMM client reports to, when it runs.
+	// +optional
+	PMMServerHost string `json:"pmmServerHost,omitempty"`
 }
 
 // DatabaseCluster is one database of any engine, run by that engine's child operator.

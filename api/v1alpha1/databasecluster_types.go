@@ -174,13 +174,19 @@ type Expose struct {
 
 // Monitoring exports database metrics.
 type Monitoring struct {
-	// Enabled exports metrics and creates the monitor the Prometheus operator reads.
-	// Default: false.
+	// Enabled runs each engine's Prometheus exporter on the database pods (port
+	// metrics, or tcp-prometheus for kafka) and creates a PodMonitor for the
+	// Prometheus operator that scrapes them. Default: false.
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
-	// PMM chooses the Percona Monitoring and Management server the PMM client
-	// reports to. Only the Percona engines (mongodb, mysql) run a PMM client; the
-	// other engines refuse this field.
+	// PodMonitor creates the PodMonitor (monitoring.coreos.com/v1) when enabled.
+	// Set it false where no Prometheus operator runs (PMM only, or another
+	// scraper): the exporters still run. Default: true.
+	// +optional
+	PodMonitor *bool `json:"podMonitor,omitempty"`
+	// PMM adds the Percona Monitoring and Management client, reporting to this
+	// server, when enabled. Only the Percona engines (mongodb, mysql) run a PMM
+	// client; the other engines refuse this field. Default: absent (no PMM client).
 	// +optional
 	PMM *PMM `json:"pmm,omitempty"`
 }

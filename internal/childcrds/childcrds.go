@@ -40,16 +40,23 @@ type Source struct {
 
 // Sources are the child CRDs, one entry per engine, read from its
 // engines/<engine>/crds.yaml: like the rest of an engine, where its child operator
-// comes from is data. The modules must be required by go.mod (hack/deps.go keeps
-// them there).
+// comes from is data. Then the CRDs of the add-on kinds, one entry per
+// engines/<name>.crds.yaml (the Prometheus operator's). The modules must be
+// required by go.mod (hack/deps.go keeps them there).
 var Sources = mustReadSources(engines.ChildCRDs)
 
-// readSources reads every */crds.yaml of fsys, in the order of the engine folders.
+// readSources reads every */crds.yaml of fsys, in the order of the engine folders,
+// then every *.crds.yaml.
 func readSources(fsys fs.FS) ([]Source, error) {
 	files, err := fs.Glob(fsys, "*/crds.yaml")
 	if err != nil {
 		return nil, err
 	}
+	addOns, err := fs.Glob(fsys, "*.crds.yaml")
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, addOns...)
 	var out []Source
 	for _, f := range files {
 		b, err := fs.ReadFile(fsys, f)

@@ -41,6 +41,22 @@ type Operator struct {
 	Image string `json:"image,omitempty"`
 }
 
+// AddOn is the project that serves an add-on kind (the contract's #AddOn).
+type AddOn struct {
+	// Name of the project: "the Prometheus operator".
+	Name string `json:"name"`
+	// Feature is the spec field that renders the kind, and how to turn it off.
+	Feature string `json:"feature"`
+	// Install is the command that installs the kind's CRD.
+	Install string `json:"install"`
+}
+
+// IsAddOn reports whether gvk is an add-on kind of the engine.
+func (e *Engine) IsAddOn(gvk schema.GroupVersionKind) bool {
+	_, ok := e.AddOns[gvk]
+	return ok
+}
+
 // Engine is one compiled engine package. It is immutable once loaded, except for its
 // memo of recent renders and its pool of compiled instances, each of which evaluates
 // one input at a time; the admission webhooks evaluate it through a view with a memo
@@ -62,6 +78,10 @@ type Engine struct {
 	// Operator is the child operator that serves Kinds; nil when the engine names
 	// none.
 	Operator *Operator
+	// AddOns are the kinds of Kinds that another project serves, rendered only for
+	// an optional feature (the Prometheus operator's PodMonitor): the child operator
+	// check leaves them out.
+	AddOns map[schema.GroupVersionKind]AddOn
 	// Operations are the OpsRequest types the engine defines, sorted.
 	Operations []string
 	// Unqueued are the operation types that do not wait in the cluster's queue.

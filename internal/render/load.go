@@ -159,7 +159,10 @@ func (e *Engine) readHeader(value cue.Value) error {
 		return fmt.Errorf("no version in the catalog is marked default: true")
 	}
 	sort.Slice(e.Versions, func(i, j int) bool { return compareVersions(e.Versions[i].Name, e.Versions[j].Name) < 0 })
-	var kinds []struct{ APIVersion, Kind string }
+	var kinds []struct {
+		APIVersion, Kind string
+		AddOn            *AddOn
+	}
 	if err := value.LookupPath(cue.ParsePath("kinds")).Decode(&kinds); err != nil {
 		return fmt.Errorf("cannot read kinds: %s", describe(err))
 	}
@@ -168,7 +171,14 @@ func (e *Engine) readHeader(value cue.Value) error {
 		if err != nil {
 			return fmt.Errorf("kind %s: %w", k.Kind, err)
 		}
-		e.Kinds = append(e.Kinds, gv.WithKind(k.Kind))
+		gvk := gv.WithKind(k.Kind)
+		e.Kinds = append(e.Kinds, gvk)
+		if k.AddOn != nil {
+			if e.AddOns == nil {
+				e.AddOns = map[schema.GroupVersionKind]AddOn{}
+			}
+			e.AddOns[gvk] = *k.AddOn
+		}
 	}
 	if op := value.LookupPath(cue.ParsePath("operator")); op.Exists() {
 		e.Operator = &Operator{}
