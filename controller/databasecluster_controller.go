@@ -94,7 +94,7 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		s.original = cluster.DeepCopy()
 	}
 
-	result, err := runPhases(ctx, s, r.loadEngine, r.observe, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune)
+	result, err := runPhases(ctx, s, r.loadEngine, r.observe, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune, r.reportAddOns)
 	for pass := 0; err == nil && !s.halted() && s.requiredAgain && pass < maxRequiredPasses; pass++ {
 		// This reconcile created an object the engine requires (a restore the
 		// preconditions watch, the Cluster whose image fixes the version): evaluate
@@ -103,7 +103,7 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		// creation can lead to the next (the Cluster first, then the restore that
 		// waits for it), so this repeats while creations do.
 		var again ctrl.Result
-		again, err = runPhases(ctx, s, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune)
+		again, err = runPhases(ctx, s, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune, r.reportAddOns)
 		result = shortest(result, again)
 	}
 	if err == nil && !s.halted() && s.requiredAgain {
@@ -168,9 +168,9 @@ func shortest(a, b ctrl.Result) ctrl.Result {
 }
 
 // retryLater says whether the reconcile stopped on something that changes without
-// an event the controller watches (a precondition).
+// an event the controller watches (a precondition, an add-on's CRD).
 func (r *DatabaseClusterReconciler) retryLater(s *clusterScope) bool {
-	return s.halted() && s.reconciled.reason == dbaasv1.PreconditionNotMetReason
+	return s.halted() && (s.reconciled.reason == dbaasv1.PreconditionNotMetReason || s.reconciled.reason == dbaasv1.AddOnNotInstalledReason)
 }
 
 // SetupWithManager watches DatabaseClusters and every child kind of the loaded

@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 	"dbaas.io/operator/internal/apply"
+	"dbaas.io/operator/internal/childcheck"
 	"dbaas.io/operator/internal/provider"
 )
 
@@ -138,6 +141,7 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 		reader = r.Lookups
 	}
 	var updated []string
+	s.addOnsMissing = nil
 	for _, o := range s.desired {
 		desired := provider.Child(s.cluster, o.Key, o.Object, engine.Ownerless(o.Key))
 		if err := provider.CopySecretData(ctx, reader, desired, s.result.SecretData[o.Key]); err != nil {
@@ -146,6 +150,11 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 		}
 		ref := apply.RefOf(desired)
 		stored, err := r.Applier.Apply(ctx, desired, byRef[ref])
+		if gvk := desired.GroupVersionKind(); meta.IsNoMatchError(err) && engine.IsAddOn(gvk) {
+			// An add-on kind without its CRD holds back only its own objects.
+			s.addOnsMissing = append(s.addOnsMissing, childcheck.MissingAddOn(childcheck.Kind{GVK: gvk, State: childcheck.Missing}, engine.AddOns[gvk]))
+			continue
+		}
 		if err != nil {
 			s.halt(dbaasv1.ApplyFailedReason, err.Error())
 			r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeWarning, dbaasv1.ApplyFailedReason, "Apply", "%s", err.Error())
@@ -177,6 +186,19 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 	if len(updated) > 0 {
 		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeNormal, dbaasv1.AppliedReason, "Apply", "applied %s", strings.Join(updated, ", "))
 	}
+	return ctrl.Result{}, nil
+}
+
+// reportAddOns reports, once the other children are applied and pruned, the
+// rendered objects of add-on kinds whose CRD is not served. The reconcile is
+// retried later: installing a CRD is no event the controller watches.
+func (r *DatabaseClusterReconciler) reportAddOns(_ context.Context, s *clusterScope) (ctrl.Result, error) {
+	if len(s.addOnsMissing) == 0 {
+		return ctrl.Result{}, nil
+	}
+	msg := "the other children are applied, but " + strings.Join(slices.Compact(s.addOnsMissing), "; ")
+	s.halt(dbaasv1.AddOnNotInstalledReason, msg)
+	r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeWarning, dbaasv1.AddOnNotInstalledReason, "Apply", "%s", msg)
 	return ctrl.Result{}, nil
 }
 

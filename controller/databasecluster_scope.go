@@ -43,6 +43,9 @@ type clusterScope struct {
 	// requiredAgain is set when the last apply created one of them: the engine is
 	// evaluated again with it (apply, Reconcile).
 	requiredAgain bool
+	// addOnsMissing says which rendered objects of add-on kinds apply could not
+	// apply, their CRD not being served (set by apply, reported after prune).
+	addOnsMissing []string
 
 	// reconciled is the outcome for the Reconciled condition; the first phase that
 	// fails or halts sets it, and later phases are skipped.

@@ -50,6 +50,10 @@ const (
 	// needs, failed. A cluster retries; an operation fails when retrying does not
 	// cure the error (forbidden, invalid).
 	ReadFailedReason = "ReadFailed"
+	// AddOnNotInstalledReason: the cluster renders an object of an add-on kind (a
+	// PodMonitor, for spec.monitoring) whose CRD the API server does not serve; the
+	// other children are applied, and the object is applied once the CRD is there.
+	AddOnNotInstalledReason = "AddOnNotInstalled"
 )
 
 // Finalizer is the finalizer the operator puts on every DatabaseCluster so it can run

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -69,13 +70,19 @@ func RefOf(u *unstructured.Unstructured) Ref {
 }
 
 // Labelled lists the objects of the given kinds in namespace that carry the labels,
-// whoever owns them.
+// whoever owns them. A kind the API server does not serve has no objects: it is
+// skipped, so that a cluster whose add-on kind (a PodMonitor) has no CRD, or whose
+// child operator was removed, is still observed, reported and deleted.
 func Labelled(ctx context.Context, c client.Reader, kinds []schema.GroupVersionKind, namespace string, labels map[string]string) ([]*unstructured.Unstructured, error) {
 	var out []*unstructured.Unstructured
 	for _, gvk := range kinds {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		if err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels(labels)); err != nil {
+		err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels(labels))
+		if meta.IsNoMatchError(err) {
+			continue
+		}
+		if err != nil {
 			return nil, fmt.Errorf("cannot list %s: %w", gvk.Kind, err)
 		}
 		for i := range list.Items {

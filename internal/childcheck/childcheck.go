@@ -127,10 +127,14 @@ func New(d Discovery, ttl time.Duration) *Checker {
 	return &Checker{discovery: d, ttl: ttl, now: time.Now, served: map[schema.GroupVersionKind]time.Time{}}
 }
 
-// Engine checks every kind of the engine.
+// Engine checks every kind of the engine but its add-on kinds, which only the
+// clusters that render them need (see AddOns).
 func (c *Checker) Engine(e *render.Engine) (Result, error) {
 	r := Result{Engine: e.Name, Operator: e.Operator}
 	for _, gvk := range e.Kinds {
+		if e.IsAddOn(gvk) {
+			continue
+		}
 		k, err := c.Kind(gvk)
 		if err != nil {
 			return r, err

@@ -80,6 +80,9 @@ func (v *DatabaseClusterValidator) ValidateCreate(ctx context.Context, c *dbaasv
 	if err != nil {
 		return nil, err
 	}
+	if err := v.refuseMissingAddOns(ctx, c, p.Engine(), result); err != nil {
+		return nil, err
+	}
 	return nil, v.refuseTakeOver(ctx, c, result)
 }
 
@@ -109,8 +112,11 @@ func (v *DatabaseClusterValidator) ValidateUpdate(ctx context.Context, old, c *d
 		running = old.Spec.Version
 	}
 	withRunningVersion(in, running)
-	_, err = v.check(ctx, c, p, in)
-	return nil, err
+	result, err := v.check(ctx, c, p, in)
+	if err != nil {
+		return nil, err
+	}
+	return nil, v.refuseMissingAddOns(ctx, c, p.Engine(), result)
 }
 
 // ValidateDelete allows every deletion.

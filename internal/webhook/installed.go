@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -31,4 +32,30 @@ func (v *DatabaseClusterValidator) refuseUninstalled(ctx context.Context, c *dba
 		return nil
 	}
 	return invalid(c, field.Forbidden(field.NewPath("spec", "engine"), result.Message()))
+}
+
+// refuseMissingAddOns refuses a cluster that renders an object of an add-on kind
+// (the Prometheus operator's PodMonitor, for spec.monitoring) that the API server
+// does not serve: the reconciler could not apply it. Other clusters of the engine
+// need no add-on. Unlike refuseUninstalled, updates are checked too, since turning
+// the feature on is an update; the refusal names the field that turns it off, so a
+// cluster whose add-on was removed is changed in the same request. A discovery
+// request that fails lets the cluster through, as there.
+func (v *DatabaseClusterValidator) refuseMissingAddOns(ctx context.Context, c *dbaasv1.DatabaseCluster, engine *render.Engine, result *render.Result) error {
+	if v.Installed == nil || len(engine.AddOns) == 0 || result == nil {
+		return nil
+	}
+	gvks := make([]schema.GroupVersionKind, 0, len(result.Objects))
+	for _, o := range result.Objects {
+		gvks = append(gvks, o.Object.GroupVersionKind())
+	}
+	msg, err := v.Installed.AddOns(engine, gvks)
+	if err != nil {
+		logf.FromContext(ctx).Error(err, "cannot tell whether the add-on kinds are served; admitting the cluster", "engine", engine.Name)
+		return nil
+	}
+	if msg == "" {
+		return nil
+	}
+	return invalid(c, field.Forbidden(field.NewPath("spec"), msg))
 }
