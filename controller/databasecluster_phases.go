@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -150,7 +151,7 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 		}
 		ref := apply.RefOf(desired)
 		stored, err := r.Applier.Apply(ctx, desired, byRef[ref])
-		if gvk := desired.GroupVersionKind(); meta.IsNoMatchError(err) && engine.IsAddOn(gvk) {
+		if gvk := desired.GroupVersionKind(); kindNotServed(err) && engine.IsAddOn(gvk) {
 			// An add-on kind without its CRD holds back only its own objects.
 			s.addOnsMissing = append(s.addOnsMissing, childcheck.MissingAddOn(childcheck.Kind{GVK: gvk, State: childcheck.Missing}, engine.AddOns[gvk]))
 			continue
@@ -246,4 +247,12 @@ func (j justCreated) Get(ctx context.Context, key client.ObjectKey, obj client.O
 		}
 	}
 	return j.Reader.Get(ctx, key, obj, opts...)
+}
+
+// kindNotServed says whether an apply failed because the API server does not serve
+// the object's kind: the REST mapper knows no such kind, or, its mapping being
+// older than the CRD's deletion, the server answers the patch with NotFound (a
+// server-side apply creates a missing object, so NotFound names the resource).
+func kindNotServed(err error) bool {
+	return meta.IsNoMatchError(err) || apierrors.IsNotFound(err)
 }
