@@ -130,6 +130,11 @@ func Run(ctx context.Context, c Cluster, engines []*render.Engine, o Options) (*
 			return nil, err
 		}
 		r.Checks = append(r.Checks, kindChecks(result)...)
+		addOns, err := addOnChecks(served, e)
+		if err != nil {
+			return nil, err
+		}
+		r.Checks = append(r.Checks, addOns...)
 		if !result.Installed() {
 			if r.Engines == nil {
 				r.Engines = map[string]string{}

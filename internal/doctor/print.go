@@ -9,8 +9,8 @@ import (
 )
 
 // PrintTable writes the report as kubectl writes tables: a header, one line per
-// check, then what to run for each failed check and each engine whose child
-// operator is missing, and the verdict.
+// check, then what to run for each failed check, for each optional kind that is
+// missing and for each engine whose child operator is missing, and the verdict.
 func PrintTable(w io.Writer, r *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ENGINE\tCHECK\tSTATUS\tDETAIL")
@@ -33,6 +33,18 @@ func PrintTable(w io.Writer, r *Report) error {
 	if len(fixes) > 0 {
 		fmt.Fprintln(w, "\nTo install what is missing:")
 		for _, f := range fixes {
+			fmt.Fprintln(w, "  "+f)
+		}
+	}
+	var optional []string
+	for _, c := range r.Checks {
+		if !c.Required && c.Status != OK && c.Status != NotFound && c.Fix != "" && !slices.Contains(optional, c.Fix) {
+			optional = append(optional, c.Fix)
+		}
+	}
+	if len(optional) > 0 {
+		fmt.Fprintln(w, "\nTo install what the optional features need:")
+		for _, f := range optional {
 			fmt.Fprintln(w, "  "+f)
 		}
 	}
