@@ -197,11 +197,6 @@ func rssParts(m memory) string {
 	return fmt.Sprintf("%s anonymous, %s of files", mib(m.AnonBytes), mib(m.FileBytes))
 }
 
-// rssParts splits an RSS into anonymous memory and pages of the binary.
-func rssParts(m memory) string {
-	return fmt.Sprintf("%s anonymous, %s of files", mib(m.AnonBytes), mib(m.FileBytes))
-}
-
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
 
 // largest and summed say, with more than one shard, what a fleet's figure is of the
