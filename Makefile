@@ -123,8 +123,10 @@ dev: k8s-bin child-crds ## Start a local control plane with the operator: dbaasc
 	go run ./cmd/dbaasctl dev $(DEV_ARGS)
 
 .PHONY: verify-kustomize
-verify-kustomize: k8s-bin ## Check that config/default and config/samples render with kubectl kustomize.
+verify-kustomize: k8s-bin ## Check that config/default, config/prometheus, config/grafana and config/samples render with kubectl kustomize.
 	$(K8S_BIN)/kubectl kustomize config/default >/dev/null
+	$(K8S_BIN)/kubectl kustomize config/prometheus >/dev/null
+	$(K8S_BIN)/kubectl kustomize config/grafana >/dev/null
 	$(K8S_BIN)/kubectl kustomize config/samples >/dev/null
 
 ##@ Build

@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -194,6 +195,18 @@ func TestChartEveryOption(t *testing.T) {
 			if !slices.Contains(alerts, want) {
 				t.Errorf("the PrometheusRule has the alerts %q, not %s", alerts, want)
 			}
+		}
+		dashboard := find(t, objs, "ConfigMap", "dbaas-operator-dashboard")
+		if dashboard.GetLabels()["grafana_dashboard"] != "1" {
+			t.Errorf("the dashboard ConfigMap has the labels %v, without grafana_dashboard: \"1\" for Grafana's sidecar", dashboard.GetLabels())
+		}
+		body, _, _ := unstructured.NestedString(dashboard.Object, "data", "dbaas-operator.json")
+		want, err := os.ReadFile("../config/grafana/dbaas-operator.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body != string(want) {
+			t.Errorf("the dashboard ConfigMap does not hold config/grafana/dbaas-operator.json as it is")
 		}
 	})
 }

@@ -136,7 +136,7 @@ func (r *OpsRequestReconciler) advance(ctx context.Context, s *opsScope) (ctrl.R
 			return ctrl.Result{}, err
 		}
 	}
-	if r.paused(s) {
+	if !s.ops.Spec.DryRun && r.paused(s) {
 		return r.requeueForTimeout(s), nil
 	}
 	if s.ops.Status.Phase == dbaasv1.OpsPending {
@@ -151,7 +151,7 @@ func (r *OpsRequestReconciler) advance(ctx context.Context, s *opsScope) (ctrl.R
 // reconcilePending checks the parameters, waits for the queue, checks the policy,
 // then starts the operation.
 func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope) (ctrl.Result, error) {
-	if s.provider.Operations().Queued(string(s.ops.Spec.Type)) {
+	if s.provider.Operations().Queued(string(s.ops.Spec.Type)) && !s.ops.Spec.DryRun {
 		blocker, err := r.blocker(ctx, s)
 		if err != nil {
 			return ctrl.Result{}, err
@@ -186,6 +186,9 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("cannot evaluate the ops policy: %w", err)
 		}
+		if decision.OnlyReason(policy.ReasonClusterNotReady) && s.ops.Spec.DryRun {
+			return ctrl.Result{}, r.dryRun(ctx, s, "; a real operation would wait first: "+decision.Message())
+		}
 		if decision.OnlyReason(policy.ReasonClusterNotReady) {
 			// Admitted while the cluster was Ready; it is converging from the operation
 			// before this one: wait for it rather than fail.
@@ -196,6 +199,9 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 			r.finish(s, dbaasv1.OpsFailed, dbaasv1.PolicyDeniedReason, "the policy denies the operation: "+decision.Message())
 			return ctrl.Result{}, nil
 		}
+	}
+	if s.ops.Spec.DryRun {
+		return ctrl.Result{}, r.dryRun(ctx, s, "")
 	}
 	if err := r.start(ctx, s, &now); err != nil {
 		return ctrl.Result{}, err

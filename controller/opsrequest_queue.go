@@ -13,7 +13,8 @@ const clusterRefIndex = "spec.clusterRef"
 
 // blocker returns what this OpsRequest waits for: a queued OpsRequest of the same
 // cluster that is running, or else the earliest pending one created before it (FIFO
-// by creation time, then name); nil when it is at the head of the queue.
+// by creation time, then name); nil when it is at the head of the queue. Dry runs
+// hold no place in it.
 func (r *OpsRequestReconciler) blocker(ctx context.Context, s *opsScope) (*dbaasv1.OpsRequest, error) {
 	var list dbaasv1.OpsRequestList
 	if err := r.List(ctx, &list, client.InNamespace(s.ops.Namespace), client.MatchingFields{clusterRefIndex: s.ops.Spec.ClusterRef}); err != nil {
@@ -22,7 +23,7 @@ func (r *OpsRequestReconciler) blocker(ctx context.Context, s *opsScope) (*dbaas
 	var first *dbaasv1.OpsRequest
 	for i := range list.Items {
 		other := &list.Items[i]
-		if other.UID == s.ops.UID || other.Status.Phase.Finished() || !s.provider.Operations().Queued(string(other.Spec.Type)) {
+		if other.UID == s.ops.UID || other.Status.Phase.Finished() || other.Spec.DryRun || !s.provider.Operations().Queued(string(other.Spec.Type)) {
 			continue
 		}
 		if other.Status.Phase == dbaasv1.OpsRunning {

@@ -79,8 +79,12 @@ func (r *OpsRequestReconciler) writeOpsStatus(ctx context.Context, s *opsScope) 
 		return nil
 	}
 	s.force = false
+	ends := endsNow(s)
 	if err := r.Status().Update(ctx, s.ops); err != nil {
 		return fmt.Errorf("cannot write the status of OpsRequest %s: %w", s.ops.Name, err)
+	}
+	if ends {
+		recordEnded(s)
 	}
 	for _, a := range s.logged {
 		eventType := corev1.EventTypeNormal

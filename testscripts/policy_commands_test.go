@@ -5,7 +5,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/rogpeppe/go-internal/testscript"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -59,12 +61,25 @@ func cmdEnginesCopy(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdMetric prints the value of a Prometheus counter or gauge of the operator:
+// cmdMetric prints the value of each series of a Prometheus metric of the operator
+// whose labels match the given ones (a counter's or gauge's value, a histogram's
+// count of observations), one a line:
 //
-//	metric <name>
+//	metric <name> [<label>=<value>...]
+//
+// Scripts run in parallel in one process: a counter one script moves may be moved
+// by another with the same labels too.
 func cmdMetric(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: metric <name>")
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: metric <name> [<label>=<value>...]")
+	}
+	want := map[string]string{}
+	for _, a := range args[1:] {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			ts.Fatalf("metric: %q is not <label>=<value>", a)
+		}
+		want[k] = v
 	}
 	families, err := metrics.Registry.Gather()
 	if err != nil {
@@ -75,14 +90,33 @@ func cmdMetric(ts *testscript.TestScript, neg bool, args []string) {
 			continue
 		}
 		for _, m := range f.GetMetric() {
+			if !labelsMatch(m.GetLabel(), want) {
+				continue
+			}
 			switch {
 			case m.Counter != nil:
 				fmt.Fprintf(ts.Stdout(), "%g\n", m.Counter.GetValue())
 			case m.Gauge != nil:
 				fmt.Fprintf(ts.Stdout(), "%g\n", m.Gauge.GetValue())
+			case m.Histogram != nil:
+				fmt.Fprintf(ts.Stdout(), "%d\n", m.Histogram.GetSampleCount())
 			}
 		}
 		return
 	}
 	ts.Fatalf("no metric %s", args[0])
+}
+
+// labelsMatch reports whether a series has every wanted label value.
+func labelsMatch(labels []*dto.LabelPair, want map[string]string) bool {
+	found := 0
+	for _, l := range labels {
+		if v, ok := want[l.GetName()]; ok {
+			if v != l.GetValue() {
+				return false
+			}
+			found++
+		}
+	}
+	return found == len(want)
 }

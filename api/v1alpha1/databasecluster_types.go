@@ -178,6 +178,20 @@ type Monitoring struct {
 	// Default: false.
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
+	// PMM chooses the Percona Monitoring and Management server the PMM client
+	// reports to. Only the Percona engines (mongodb, mysql) run a PMM client; the
+	// other engines refuse this field.
+	// +optional
+	PMM *PMM `json:"pmm,omitempty"`
+}
+
+// PMM is the Percona Monitoring and Management server a cluster reports to.
+type PMM struct {
+	// ServerHost is the address of the PMM server. Default: monitoring-service
+	// (the Service the PMM Helm chart creates).
+	// +kubebuilder:validation:MinLength=1
+	// +optional
+	ServerHost string `json:"serverHost,omitempty"`
 }
 
 // AntiAffinity says how strictly instances are spread over the topology key.

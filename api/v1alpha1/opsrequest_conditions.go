@@ -48,6 +48,9 @@ const (
 	RunningReason = "Running"
 	// SucceededReason: the operation finished successfully.
 	SucceededReason = "Succeeded"
+	// DryRunReason: a dry run finished; status.plan holds the steps it would take,
+	// none taken.
+	DryRunReason = "DryRun"
 )
 
 // Labels set on the objects an operation creates.

@@ -30,7 +30,10 @@ const (
 
 // OpsRequestSpec is one day-2 operation on a DatabaseCluster. It is immutable after
 // creation except for cancel.
-// +kubebuilder:validation:XValidation:rule="self.clusterRef == oldSelf.clusterRef && self.type == oldSelf.type",message="an OpsRequest is immutable: create a new one"
+// The API server keeps clusterRef, type and dryRun as they were even without the
+// webhook: a dry run that became real, or a real one that became a dry run (and so
+// left the queue), would act on a decision nobody made.
+// +kubebuilder:validation:XValidation:rule="self.clusterRef == oldSelf.clusterRef && self.type == oldSelf.type && (has(self.dryRun) && self.dryRun) == (has(oldSelf.dryRun) && oldSelf.dryRun)",message="an OpsRequest is immutable: create a new one"
 // +kubebuilder:validation:XValidation:rule="self.type != 'HorizontalScaling' || has(self.horizontalScaling)",message="type HorizontalScaling needs horizontalScaling"
 // +kubebuilder:validation:XValidation:rule="self.type != 'VerticalScaling' || has(self.verticalScaling)",message="type VerticalScaling needs verticalScaling"
 // +kubebuilder:validation:XValidation:rule="self.type != 'VolumeExpansion' || has(self.volumeExpansion)",message="type VolumeExpansion needs volumeExpansion"
@@ -78,6 +81,14 @@ type OpsRequestSpec struct {
 	// Custom parameters, for type Custom.
 	// +optional
 	Custom *Custom `json:"custom,omitempty"`
+
+	// DryRun evaluates the operation as it would run now (the ops policy, the
+	// engine's checks of its parameters, the steps it would take with their targets)
+	// and records the steps in status.plan without taking any: the operation ends
+	// Succeeded with reason DryRun, or Failed with the reasons a real one would fail
+	// with. It neither waits in nor holds the cluster's queue.
+	// +optional
+	DryRun bool `json:"dryRun,omitempty"`
 
 	// Cancel cancels the operation. A Pending one ends Cancelled with nothing changed;
 	// a Running one runs the rollback its plan records (the spec it patched goes back
@@ -252,6 +263,7 @@ type OpsRequestStatus struct {
 // +kubebuilder:resource:shortName=ops,categories=dbaas
 // +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.spec.clusterRef`
 // +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`
+// +kubebuilder:printcolumn:name="Dry Run",type=boolean,JSONPath=`.spec.dryRun`,priority=1
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Progress",type=string,JSONPath=`.status.progress`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

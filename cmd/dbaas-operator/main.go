@@ -56,16 +56,23 @@ func main() {
 		o.RenderMemoBytes = q.Value()
 		return nil
 	})
+	logFormat := operator.LogJSON
+	flag.Func("log-format", `how the log is written: "json" (default, for a log collector) or "console" (text for a person); --zap-encoder, when given, wins`, func(v string) error {
+		f, err := operator.ParseLogFormat(v)
+		logFormat = f
+		return err
+	})
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	stopHeapProfiling(o.PprofAddr)
 	if *showVersion {
 		fmt.Println("dbaas-operator", version)
 		return
 	}
 	o.KubeAPIQPS = float32(qps)
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	ctrl.SetLogger(operator.NewLogger(logFormat, os.Stderr, zapOpts))
 	log := ctrl.Log.WithName("setup")
 
 	mgr, err := operator.New(ctrl.GetConfigOrDie(), o)

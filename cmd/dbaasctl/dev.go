@@ -39,7 +39,8 @@ func runDev(args []string, stdout, stderr io.Writer) (retErr error) {
 	if abs, err := filepath.Abs(*kubeconfig); err == nil {
 		*kubeconfig = abs
 	}
-	ctrl.SetLogger(zap.New(zap.WriteTo(stderr)))
+	// A person reads this log in a terminal: text, with the debug entries.
+	ctrl.SetLogger(operator.NewLogger(operator.LogConsole, stderr, zap.Options{Development: true}))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 

@@ -1,8 +1,9 @@
 // Command chartgen writes the templates of charts/dbaas-operator that must say what
 // config/ says: the CRDs, the operator's RBAC (the ClusterRole and Role that
 // controller-gen generates from the +kubebuilder:rbac markers, leader election, the
-// metrics reader, the user roles) and the webhook configurations (generated from the
-// +kubebuilder:webhook markers). config/ stays the one source; `make manifests` runs
+// metrics reader, the user roles), the webhook configurations (generated from the
+// +kubebuilder:webhook markers), the PrometheusRule (config/prometheus) and the
+// Grafana dashboard (config/grafana). config/ stays the one source; `make manifests` runs
 // this after controller-gen, and `make verify-generated` fails when the chart's copies
 // differ from what is committed. Run it from the repository root:
 //
@@ -75,6 +76,12 @@ func run() error {
 		return err
 	}
 	files["webhook-configurations.yaml"] = out
+	if files["prometheusrule.yaml"], err = ruleTemplate("config/prometheus/prometheusrule.yaml"); err != nil {
+		return err
+	}
+	if files["grafana-dashboard.yaml"], err = dashboardTemplate("config/grafana/dbaas-operator.json", "dbaas-operator.json"); err != nil {
+		return err
+	}
 	return write(files)
 }
 

@@ -73,7 +73,7 @@ func newOpsList(f *factory) *cobra.Command {
 			}
 			t := newTable(cmd.OutOrStdout(), header...)
 			for _, o := range ops {
-				row := []string{o.Name, o.Spec.ClusterRef, string(o.Spec.Type), string(o.Status.Phase), o.Status.Progress, age(o.CreationTimestamp)}
+				row := []string{o.Name, o.Spec.ClusterRef, opsTypeOf(&o), string(o.Status.Phase), o.Status.Progress, age(o.CreationTimestamp)}
 				if output == "wide" {
 					row = append(row, since(o.Status.StartTime), since(o.Status.CompletionTime))
 				}
@@ -111,6 +111,15 @@ func newOpsDescribe(f *factory) *cobra.Command {
 	}
 }
 
+// opsTypeOf is the operation's type, marked when it is a dry run: a dry run that
+// Succeeded changed nothing, and must not read as one that did.
+func opsTypeOf(o *dbaasv1.OpsRequest) string {
+	if o.Spec.DryRun {
+		return string(o.Spec.Type) + " (dry run)"
+	}
+	return string(o.Spec.Type)
+}
+
 // describeOps prints an operation, kubectl describe style.
 func describeOps(w io.Writer, o *dbaasv1.OpsRequest, events []eventsv1.Event) {
 	s := o.Status
@@ -122,7 +131,7 @@ func describeOps(w io.Writer, o *dbaasv1.OpsRequest, events []eventsv1.Event) {
 	field("Name", o.Name)
 	field("Namespace", o.Namespace)
 	field("Cluster", o.Spec.ClusterRef)
-	field("Type", string(o.Spec.Type))
+	field("Type", opsTypeOf(o))
 	field("Phase", string(s.Phase))
 	field("Progress", s.Progress)
 	if o.Spec.Cancel {

@@ -46,8 +46,10 @@ var opVerbs = []opVerb{
 // opOptions are the flags every operation verb has.
 type opOptions struct {
 	name, dryRun, output string
-	timeout, ttl         time.Duration
-	wait                 waitOptions
+	// plan creates the operation as a dry run (spec.dryRun) and prints its plan.
+	plan         bool
+	timeout, ttl time.Duration
+	wait         waitOptions
 }
 
 func newOpVerb(f *factory, v opVerb) *cobra.Command {
@@ -69,6 +71,7 @@ func newOpVerb(f *factory, v opVerb) *cobra.Command {
 	fl.DurationVar(&o.ttl, "ttl", 0, "delete the OpsRequest this long after it ended (spec.ttlSecondsAfterFinished; default: kept)")
 	fl.StringVar(&o.dryRun, "dry-run", "none", "client: print the OpsRequest only; server: have the API server (and the policies) judge it without creating it")
 	fl.Lookup("dry-run").NoOptDefVal = "client"
+	fl.BoolVar(&o.plan, "plan", false, "have the operator judge the operation as it would run now and print the steps it would take, taking none (an OpsRequest with spec.dryRun); exit code 1 when it would fail")
 	addOutputFlag(cmd, &o.output, []string{"name", "yaml", "json"})
 	o.wait.addFlags(fl)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -88,13 +91,16 @@ func (o *opOptions) run(ctx context.Context, cmd *cobra.Command, f *factory, v o
 	if o.dryRun != "none" && o.wait.wait {
 		return usagef("--wait: a dry run creates nothing to wait for")
 	}
+	if o.plan && (o.dryRun != "none" || o.wait.wait) {
+		return usagef("--plan: not with --dry-run or --wait (it waits for the plan itself)")
+	}
 	ns, err := f.namespace()
 	if err != nil {
 		return err
 	}
 	ops := &dbaasv1.OpsRequest{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: o.name},
-		Spec:       dbaasv1.OpsRequestSpec{ClusterRef: cluster, Type: v.typ},
+		Spec:       dbaasv1.OpsRequestSpec{ClusterRef: cluster, Type: v.typ, DryRun: o.plan},
 	}
 	if o.name == "" {
 		ops.GenerateName = cluster + "-" + verb + "-"
@@ -140,6 +146,9 @@ func (o *opOptions) run(ctx context.Context, cmd *cobra.Command, f *factory, v o
 		fmt.Fprintf(out, "opsrequest.dbaas.io/%s created (%s dry run)\n", orNone(ops.Name), o.dryRun)
 	default:
 		fmt.Fprintf(out, "opsrequest.dbaas.io/%s created\n", ops.Name)
+	}
+	if o.plan {
+		return o.wait.printPlan(ctx, f, cmd, ops)
 	}
 	if !o.wait.wait {
 		return nil

@@ -205,8 +205,8 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	resync := make(chan event.GenericEvent)
 	// c reads our own kinds through their typed informers, even as unstructured.
 	c := typedOwnKinds{Client: mgr.GetClient()}
-	// cached reads the served namespaces from the cache and the others live: the
-	// webhooks, which share it, admit the requests of every namespace.
+	// cached reads the served namespaces from the cache and the others live (the
+	// webhooks have one of their own: they admit the requests of every namespace).
 	cached := newServedOrLive(c, mgr.GetAPIReader(), namespaces)
 	lookups := watchedFromCache{cached: cached, live: mgr.GetAPIReader(), watched: watched}
 	clusters := &controller.DatabaseClusterReconciler{
@@ -254,12 +254,17 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot create the discovery client: %w", err)
 		}
-		v := &dbaaswebhook.DatabaseClusterValidator{Providers: admission, Registry: registry, Policy: gate, Lookups: lookups, Live: mgr.GetAPIReader(), Limiter: limiter,
+		// The webhooks read live through a reader that tries a failed read again: an
+		// admission request cannot requeue.
+		live := dbaaswebhook.Retrying(mgr.GetAPIReader())
+		admissionCached := newServedOrLive(c, live, namespaces)
+		admissionLookups := watchedFromCache{cached: admissionCached, live: live, watched: watched}
+		v := &dbaaswebhook.DatabaseClusterValidator{Providers: admission, Registry: registry, Policy: gate, Lookups: admissionLookups, Live: live, Limiter: limiter,
 			Installed: childcheck.New(disco, servedKindTTL)}
 		if err := v.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the DatabaseCluster webhook: %w", err)
 		}
-		ov := &dbaaswebhook.OpsRequestValidator{Client: mgr.GetAPIReader(), Cache: cached, Providers: admission, Policy: gate, Limiter: limiter}
+		ov := &dbaaswebhook.OpsRequestValidator{Client: live, Cache: admissionCached, Providers: admission, Policy: gate, Limiter: limiter}
 		if err := ov.SetupWithManager(mgr); err != nil {
 			return nil, fmt.Errorf("cannot set up the OpsRequest webhook: %w", err)
 		}
@@ -347,7 +352,7 @@ func (o *Options) defaults() {
 // policyGate loads the embedded policies, or the --policies-dir folder with a reloader
 // that keeps the last good set serving when a change does not compile.
 func policyGate(mgr manager.Manager, o Options, lastGood lastgood.Store) (*policy.Gate, error) {
-	gate := &policy.Gate{Namespaces: policy.ClientNamespaces{Client: cacheThenLive{cached: mgr.GetClient(), live: mgr.GetAPIReader()}}}
+	gate := &policy.Gate{Namespaces: policy.ClientNamespaces{Client: cacheThenLive{cached: mgr.GetClient(), live: dbaaswebhook.Retrying(mgr.GetAPIReader())}}}
 	if o.PoliciesDir == "" {
 		set, err := policy.Load(policies.FS)
 		if err != nil {

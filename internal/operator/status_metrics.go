@@ -2,6 +2,7 @@ package operator
 
 import (
 	"context"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -25,8 +26,8 @@ var (
 		"DatabaseClusters by engine and status.phase.",
 		[]string{"engine", "phase"}, nil)
 	opsPhaseDesc = prometheus.NewDesc("dbaas_opsrequest_phase",
-		"1 for each OpsRequest, labelled with its status.phase (Pending when it has none yet).",
-		[]string{"namespace", "name", "cluster", "type", "phase"}, nil)
+		"1 for each OpsRequest, labelled with its status.phase (Pending when it has none yet) and whether it is a dry run (spec.dryRun).",
+		[]string{"namespace", "name", "cluster", "type", "phase", "dry_run"}, nil)
 	opsDeadlineDesc = prometheus.NewDesc("dbaas_opsrequest_deadline_timestamp_seconds",
 		"When a Running OpsRequest must end: status.startTime plus status.timeoutSeconds, in Unix seconds.",
 		[]string{"namespace", "name", "cluster", "type"}, nil)
@@ -109,7 +110,7 @@ func collectOps(ch chan<- prometheus.Metric, ops []dbaasv1.OpsRequest) {
 			phase = dbaasv1.OpsPending
 		}
 		labels := []string{op.Namespace, op.Name, op.Spec.ClusterRef, string(op.Spec.Type)}
-		ch <- prometheus.MustNewConstMetric(opsPhaseDesc, prometheus.GaugeValue, 1, append(labels, string(phase))...)
+		ch <- prometheus.MustNewConstMetric(opsPhaseDesc, prometheus.GaugeValue, 1, append(labels, string(phase), strconv.FormatBool(op.Spec.DryRun))...)
 		if phase == dbaasv1.OpsRunning && op.Status.StartTime != nil && op.Status.TimeoutSeconds != nil {
 			deadline := op.Status.StartTime.Add(time.Duration(*op.Status.TimeoutSeconds) * time.Second)
 			ch <- prometheus.MustNewConstMetric(opsDeadlineDesc, prometheus.GaugeValue, unixSeconds(deadline), labels...)

@@ -63,12 +63,13 @@ func TestStatusMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Three operations: one new, one running with a timeout, one failed.
-	ops := map[string]dbaasv1.OpsPhase{"restart-new": "", "restart-running": dbaasv1.OpsRunning, "restart-failed": dbaasv1.OpsFailed}
+	// Four operations: one new, one running with a timeout, one failed, one dry run
+	// refused.
+	ops := map[string]dbaasv1.OpsPhase{"restart-new": "", "restart-running": dbaasv1.OpsRunning, "restart-failed": dbaasv1.OpsFailed, "restart-plan": dbaasv1.OpsFailed}
 	for name, phase := range ops {
 		op := &dbaasv1.OpsRequest{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"},
-			Spec:       dbaasv1.OpsRequestSpec{ClusterRef: "orders", Type: dbaasv1.OpsRestart},
+			Spec:       dbaasv1.OpsRequestSpec{ClusterRef: "orders", Type: dbaasv1.OpsRestart, DryRun: name == "restart-plan"},
 		}
 		if err := c.Create(ctx, op); err != nil {
 			t.Fatal(err)
@@ -98,11 +99,12 @@ dbaas_databaseclusters{engine="postgresql",phase="Ready"} 1
 # HELP dbaas_opsrequest_deadline_timestamp_seconds When a Running OpsRequest must end: status.startTime plus status.timeoutSeconds, in Unix seconds.
 # TYPE dbaas_opsrequest_deadline_timestamp_seconds gauge
 dbaas_opsrequest_deadline_timestamp_seconds{cluster="orders",name="restart-running",namespace="shop",type="Restart"} 1.8000018e+09
-# HELP dbaas_opsrequest_phase 1 for each OpsRequest, labelled with its status.phase (Pending when it has none yet).
+# HELP dbaas_opsrequest_phase 1 for each OpsRequest, labelled with its status.phase (Pending when it has none yet) and whether it is a dry run (spec.dryRun).
 # TYPE dbaas_opsrequest_phase gauge
-dbaas_opsrequest_phase{cluster="orders",name="restart-failed",namespace="shop",phase="Failed",type="Restart"} 1
-dbaas_opsrequest_phase{cluster="orders",name="restart-new",namespace="shop",phase="Pending",type="Restart"} 1
-dbaas_opsrequest_phase{cluster="orders",name="restart-running",namespace="shop",phase="Running",type="Restart"} 1
+dbaas_opsrequest_phase{cluster="orders",dry_run="false",name="restart-failed",namespace="shop",phase="Failed",type="Restart"} 1
+dbaas_opsrequest_phase{cluster="orders",dry_run="false",name="restart-new",namespace="shop",phase="Pending",type="Restart"} 1
+dbaas_opsrequest_phase{cluster="orders",dry_run="false",name="restart-running",namespace="shop",phase="Running",type="Restart"} 1
+dbaas_opsrequest_phase{cluster="orders",dry_run="true",name="restart-plan",namespace="shop",phase="Failed",type="Restart"} 1
 `
 	if err := testutil.CollectAndCompare(collector, strings.NewReader(want)); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/metrics"
@@ -128,7 +129,7 @@ func (s *Set) EvalCluster(ctx context.Context, in ClusterInput) (Decision, error
 		"rendered":  rendered,
 		"namespace": in.Namespace.value(),
 	})
-	return s.eval(ctx, s.cluster, s.clusterCache, clusterQuery, input)
+	return s.eval(ctx, kindCluster, s.cluster, s.clusterCache, clusterQuery, input)
 }
 
 // EvalOps runs the ops gate.
@@ -156,7 +157,7 @@ func (s *Set) EvalOps(ctx context.Context, in OpsInput) (Decision, error) {
 			return Decision{}, fmt.Errorf("cannot convert the spec patch: %w", err)
 		}
 	}
-	return s.eval(ctx, s.ops, s.opsCache, opsQuery, inputObject(lazy, parts))
+	return s.eval(ctx, kindOps, s.ops, s.opsCache, opsQuery, inputObject(lazy, parts))
 }
 
 // inputValue converts an object of the input. Lazily (without a decision cache, whose
@@ -207,13 +208,16 @@ func jsonShaped(x any) bool {
 	return false
 }
 
-// eval runs a prepared query under the set's deadline and memory budget and decodes its violations, or
-// answers from the cache for an input seen before.
-func (s *Set) eval(ctx context.Context, q ast.Body, cache *decisionCache, name string, input ast.Value) (Decision, error) {
+// eval runs a prepared query of a gate kind under the set's deadline and memory
+// budget and decodes its violations, or answers from the cache for an input seen
+// before (the one case not timed).
+func (s *Set) eval(ctx context.Context, kind string, q ast.Body, cache *decisionCache, name string, input ast.Value) (Decision, error) {
 	if d, ok := cache.get(input); ok {
 		return d, nil
 	}
+	start := time.Now()
 	d, err := s.evalQuery(ctx, q, name, input)
+	observeEvaluation(kind, d, err, time.Since(start))
 	if err == nil {
 		cache.put(input, d)
 	}

@@ -3,6 +3,7 @@ package render
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"cuelang.org/go/cue"
 )
@@ -87,6 +88,7 @@ func (e *Engine) evaluate(input []byte, want part) (*evaluation, error) {
 		return r.(*evaluation), nil
 	}
 	r, err := e.bounded(memoKey("evaluation", input, []byte{byte(want)}), func(inst *instance) (any, error) {
+		defer e.timed(stageRender, time.Now())
 		v, err := e.fill(inst, input)
 		if err != nil {
 			return nil, err
@@ -175,6 +177,7 @@ func (e *Engine) status(in Input, observed map[string]map[string]any) (*statusEv
 		return r.(*statusEvaluation), nil
 	}
 	r, err := e.bounded(key, func(inst *instance) (any, error) {
+		defer e.timed(stageStatus, time.Now())
 		v, err := e.fill(inst, b)
 		if err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	"cuelang.org/go/cue"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -97,6 +98,7 @@ func (e *Engine) Render(in Input) (*Result, error) {
 // key.
 func (e *Engine) render(key [32]byte, input []byte, stages []Stage) (*Result, error) {
 	r, err := e.bounded(key, func(inst *instance) (any, error) {
+		defer e.timed(stageRender, time.Now())
 		v, err := e.fill(inst, input)
 		if err != nil {
 			return nil, err

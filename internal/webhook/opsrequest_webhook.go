@@ -143,6 +143,9 @@ func (v *OpsRequestValidator) decide(ctx context.Context, ops *dbaasv1.OpsReques
 // queuedWarnings are what the user reads about an operation admitted behind another
 // one although the cluster, as it is now, would not let it run.
 func queuedWarnings(ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, ahead *dbaasv1.OpsRequest, decision policy.Decision, engineErrs field.ErrorList) admission.Warnings {
+	if ops.Spec.DryRun {
+		return dryRunQueuedWarnings(ops, cluster, ahead, decision, engineErrs)
+	}
 	warnings := admission.Warnings{}
 	if !decision.Allowed() {
 		warnings = append(warnings, fmt.Sprintf("queued behind OpsRequest %s (%s); DatabaseCluster %s is %s: %s starts once it is Ready again",
@@ -151,6 +154,21 @@ func queuedWarnings(ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, a
 	for _, e := range engineErrs {
 		warnings = append(warnings, fmt.Sprintf("queued behind OpsRequest %s (%s); on DatabaseCluster %s as it is now, %s: %s is checked again when it starts",
 			ahead.Name, ahead.Spec.Type, cluster.Name, e.Detail, ops.Spec.Type))
+	}
+	return warnings
+}
+
+// dryRunQueuedWarnings say the same of a dry run, which does not queue: it is
+// admitted as the real operation would be, and judged on the cluster as it is now.
+func dryRunQueuedWarnings(ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, ahead *dbaasv1.OpsRequest, decision policy.Decision, engineErrs field.ErrorList) admission.Warnings {
+	warnings := admission.Warnings{}
+	if !decision.Allowed() {
+		warnings = append(warnings, fmt.Sprintf("a real %s would queue behind OpsRequest %s (%s) and start once DatabaseCluster %s (%s) is Ready again; this dry run plans it on the cluster as it is now",
+			ops.Spec.Type, ahead.Name, ahead.Spec.Type, cluster.Name, cluster.Status.Phase))
+	}
+	for _, e := range engineErrs {
+		warnings = append(warnings, fmt.Sprintf("a real %s would queue behind OpsRequest %s (%s) and be checked again when it starts; this dry run is judged on DatabaseCluster %s as it is now, and fails: %s",
+			ops.Spec.Type, ahead.Name, ahead.Spec.Type, cluster.Name, e.Detail))
 	}
 	return warnings
 }
@@ -170,7 +188,7 @@ func (v *OpsRequestValidator) cluster(ctx context.Context, ops *dbaasv1.OpsReque
 }
 
 // queuedAhead returns an unfinished, queued OpsRequest of the same cluster that the
-// new one will wait for, or nil.
+// new one will wait for, or nil. Dry runs hold no place in the queue.
 func (v *OpsRequestValidator) queuedAhead(ctx context.Context, ops *dbaasv1.OpsRequest, p provider.Provider) (*dbaasv1.OpsRequest, error) {
 	var list dbaasv1.OpsRequestList
 	if err := v.Client.List(ctx, &list, client.InNamespace(ops.Namespace)); err != nil {
@@ -178,7 +196,7 @@ func (v *OpsRequestValidator) queuedAhead(ctx context.Context, ops *dbaasv1.OpsR
 	}
 	for i := range list.Items {
 		other := &list.Items[i]
-		if other.Name == ops.Name || other.Spec.ClusterRef != ops.Spec.ClusterRef || other.Spec.Cancel ||
+		if other.Name == ops.Name || other.Spec.ClusterRef != ops.Spec.ClusterRef || other.Spec.Cancel || other.Spec.DryRun ||
 			other.Status.Phase.Finished() || !p.Operations().Queued(string(other.Spec.Type)) {
 			continue
 		}
