@@ -57,9 +57,8 @@ type IssuerRef struct {
 
 // TLSStatus reports how clients reach the database over TLS.
 type TLSStatus struct {
-	// Enabled is true when the database serves TLS to clients.
-	// +optional
-	Enabled bool `json:"enabled,omitempty"`
+	// Enabled is true when the database serves TLS to clients, false when TLS is off.
+	Enabled bool `json:"enabled"`
 
 	// Mode is preferred or required, as spec.tls.mode resolves.
 	// +optional
