@@ -47,6 +47,9 @@ type clusterScope struct {
 	// apply, their CRD not being served (set by apply, reported after prune).
 	addOnsMissing []string
 
+	// binding is the binding Secret as applied, when the engine has one (apply).
+	binding *bindingState
+
 	// reconciled is the outcome for the Reconciled condition; the first phase that
 	// fails or halts sets it, and later phases are skipped.
 	reconciled *outcome
