@@ -78,6 +78,9 @@ type Engine struct {
 	// CLI is what dbaasctl needs to connect to the engine's clusters and list their
 	// backups (the package's cli field); nil when the engine declares none.
 	CLI *CLI
+	// Backups names the child operator's backup objects of a cluster (the package's
+	// backups field); nil when the engine declares none.
+	Backups *Backups
 
 	// ev evaluates the engine for this view's callers (see Admission).
 	ev     *evaluator
@@ -90,6 +93,19 @@ type CLI struct {
 	Connect *CLIConnect `json:"connect,omitempty"`
 	// Backups says which objects `dbaasctl backups list` lists.
 	Backups *CLIBackups `json:"backups,omitempty"`
+}
+
+// Backups is a kind of backup objects and the label whose value names their
+// cluster (see backups in schemas/engine).
+type Backups struct {
+	APIVersion   string `json:"apiVersion"`
+	Kind         string `json:"kind"`
+	ClusterLabel string `json:"clusterLabel"`
+}
+
+// GroupVersionKind is the kind of the backup objects.
+func (b *Backups) GroupVersionKind() schema.GroupVersionKind {
+	return schema.FromAPIVersionAndKind(b.APIVersion, b.Kind)
 }
 
 // CLIConnect is a pod template, a container and a command (see #CLI).
