@@ -75,8 +75,8 @@ type Engine struct {
 	OneShots []string
 	// DefaultTimeouts are the operation types' default timeouts, in seconds.
 	DefaultTimeouts map[string]int64
-	// CLI is what dbaasctl needs to connect to the engine's clusters and list their
-	// backups (the package's cli field); nil when the engine declares none.
+	// CLI is what dbaasctl needs to connect to the engine's clusters (the package's
+	// cli field); nil when the engine declares none.
 	CLI *CLI
 	// Backups names the child operator's backup objects of a cluster (the package's
 	// backups field); nil when the engine declares none.
@@ -91,8 +91,6 @@ type Engine struct {
 type CLI struct {
 	// Connect says where `dbaasctl connect` runs the engine's client.
 	Connect *CLIConnect `json:"connect,omitempty"`
-	// Backups says which objects `dbaasctl backups list` lists.
-	Backups *CLIBackups `json:"backups,omitempty"`
 }
 
 // Backups is a kind of backup objects and the label whose value names their
@@ -113,16 +111,6 @@ type CLIConnect struct {
 	Pod       string   `json:"pod"`
 	Container string   `json:"container"`
 	Command   []string `json:"command"`
-}
-
-// CLIBackups is a backup kind and the paths of its fields (see #CLI).
-type CLIBackups struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Cluster    string `json:"cluster"`
-	Phase      string `json:"phase"`
-	Started    string `json:"started,omitempty"`
-	Completed  string `json:"completed,omitempty"`
 }
 
 // HasVersion reports whether v is in the catalog.
