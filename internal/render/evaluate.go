@@ -201,7 +201,13 @@ func (e *Engine) status(in Input, observed map[string]map[string]any, backups []
 		}
 		v = v.FillPath(backupsPath, bkValue)
 		ev := &statusEvaluation{}
-		if err := v.LookupPath(resultPath).Decode(&ev.result); err != nil {
+		result := v.LookupPath(resultPath)
+		// An incomplete value would decode as null, silently dropping part of the
+		// status: it is an error of the mapping.
+		if err := result.Validate(cue.Concrete(true)); err != nil {
+			return nil, fmt.Errorf("engine %s: cannot map the status: %s", e.Name, describe(err))
+		}
+		if err := result.Decode(&ev.result); err != nil {
 			return nil, fmt.Errorf("engine %s: cannot map the status: %s", e.Name, describe(err))
 		}
 		for _, k := range e.OneShots {
