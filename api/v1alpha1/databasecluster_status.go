@@ -72,9 +72,17 @@ type DatabaseClusterStatus struct {
 	Endpoints []Endpoint `json:"endpoints,omitempty"`
 
 	// ConnectionSecret names the Secret with the credentials and address of the
-	// application user.
+	// application user: for an engine with a binding, the binding Secret, named here
+	// as soon as it is rendered (binding names it once it is complete).
 	// +optional
 	ConnectionSecret string `json:"connectionSecret,omitempty"`
+
+	// Binding makes the cluster a Service Binding (servicebinding.io) Provisioned
+	// Service: it names the Secret with the keys type, provider, host, port,
+	// username, password, database and uri of the application's least-privileged
+	// user, set once the Secret has every key the engine declares.
+	// +optional
+	Binding *BindingReference `json:"binding,omitempty"`
 
 	// Backup reports the state of backups.
 	// +optional
@@ -197,6 +205,12 @@ type BackupRecord struct {
 	// Message is the child operator's error for a failed backup.
 	// +optional
 	Message string `json:"message,omitempty"`
+}
+
+// BindingReference names the binding Secret, in the cluster's namespace.
+type BindingReference struct {
+	// Name of the Secret.
+	Name string `json:"name"`
 }
 
 // ChildRef identifies one child object of the cluster.
