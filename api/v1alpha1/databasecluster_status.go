@@ -92,6 +92,11 @@ type DatabaseClusterStatus struct {
 	// +optional
 	Monitoring *MonitoringStatus `json:"monitoring,omitempty"`
 
+	// TLS reports whether clients reach the database over TLS and where the CA
+	// certificate to verify it is.
+	// +optional
+	TLS *TLSStatus `json:"tls,omitempty"`
+
 	// DataBearing are the children that hold the cluster's data (its database and
 	// volumes), recorded by UID when the operator creates them. Only deleting the
 	// DatabaseCluster with deletionPolicy Delete deletes them: not prune, not the
