@@ -55,12 +55,20 @@ type DatabaseClusterReconciler struct {
 	// safe (does an object exist, is it still the one recorded) must not trust a
 	// cache that may lag. Nil reads through the client.
 	Live client.Reader
+	// BackupReader lists the clusters' backup objects; nil lists them through the
+	// client. SetupWithManager sets it to informers when NewBackupCache is set.
+	BackupReader BackupReader
+	// NewBackupCache builds the informer cache of one kind of backup objects; nil
+	// watches none.
+	NewBackupCache NewBackupCache
 	// Resync, when set, carries clusters to reconcile again because an engine or a
 	// policy they depend on changed without any event on the cluster itself.
 	Resync <-chan event.GenericEvent
 
 	// watcher adds watches of child kinds (SetupWithManager).
 	watcher *kindWatcher
+	// backupInformers watch the kinds of backup objects (SetupWithManager).
+	backupInformers *backupInformers
 	// own are the controller's writes of clusters and children, whose watch events
 	// need no reconcile.
 	own ownWrites
@@ -94,7 +102,7 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		s.original = cluster.DeepCopy()
 	}
 
-	result, err := runPhases(ctx, s, r.loadEngine, r.observe, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune, r.reportAddOns)
+	result, err := runPhases(ctx, s, r.loadEngine, r.observe, r.observeBackups, r.prepare, r.checkPaused, r.render, r.guardData, r.checkPolicy, r.apply, r.prune, r.reportAddOns)
 	for pass := 0; err == nil && !s.halted() && s.requiredAgain && pass < maxRequiredPasses; pass++ {
 		// This reconcile created an object the engine requires (a restore the
 		// preconditions watch, the Cluster whose image fixes the version): evaluate
@@ -118,6 +126,8 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		// A stale read: the cluster comes back once the cache has the latest write.
 		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
+	// Come back when the backups go stale: nothing else would say so.
+	result = shortest(result, ctrl.Result{RequeueAfter: s.backupRequeue})
 	return result, errors.Join(err, statusErr)
 }
 
@@ -196,7 +206,33 @@ func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []s
 			return err
 		}
 	}
+	if r.NewBackupCache != nil {
+		r.backupInformers = &backupInformers{newCache: r.NewBackupCache, add: mgr.Add, mapper: mgr.GetRESTMapper(),
+			controller: c, log: mgr.GetLogger().WithName("databasecluster")}
+		if r.BackupReader == nil {
+			r.BackupReader = r.backupInformers
+		}
+	}
 	return nil
+}
+
+// WatchBackupKinds starts the informers of the backup kinds not watched yet whose
+// CRD is installed now, and returns those still missing.
+func (r *DatabaseClusterReconciler) WatchBackupKinds(kinds []BackupKind) ([]BackupKind, error) {
+	if r.backupInformers == nil {
+		return nil, nil
+	}
+	var missing []BackupKind
+	for _, k := range kinds {
+		watched, err := r.backupInformers.watch(k)
+		if err != nil {
+			return nil, err
+		}
+		if !watched {
+			missing = append(missing, k)
+		}
+	}
+	return missing, nil
 }
 
 // WatchKinds starts watching the child kinds not watched yet whose CRD is

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"slices"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -30,6 +31,14 @@ type clusterScope struct {
 	// changed them, replaced by what the API server returned for the ones it wrote
 	// (observe, guardData, apply).
 	observed []*unstructured.Unstructured
+	// backups are the cluster's backup objects, newest first, at most
+	// maxObservedBackups (observeBackups).
+	backups []*unstructured.Unstructured
+	// backupEvent is the BackupHealthy transition to announce once the status that
+	// records it is written; backupRequeue is when the backups become stale
+	// (writeStatus).
+	backupEvent   *metav1.Condition
+	backupRequeue time.Duration
 	// result is what the engine rendered (render).
 	result *render.Result
 	// desired are the rendered objects to apply: the render without the one-shots

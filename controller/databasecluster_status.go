@@ -21,7 +21,7 @@ func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterS
 	status := &s.cluster.Status
 	generation := s.cluster.Generation
 	if s.provider != nil && s.prepared != nil {
-		mapped, err := s.provider.Status(s.prepared, s.observed)
+		mapped, err := s.provider.Status(s.prepared, s.observed, s.backups)
 		if err != nil {
 			s.halt(dbaasv1.StatusMappingFailedReason, err.Error())
 		} else {
@@ -33,6 +33,7 @@ func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterS
 				meta.SetStatusCondition(&status.Conditions, c)
 			}
 			r.completeOneShots(s, mapped.FinishedOneShots)
+			r.judgeBackupHealth(s)
 		}
 	}
 	if s.result != nil {
@@ -70,6 +71,7 @@ func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterS
 		return fmt.Errorf("cannot write the status of %s: %w", s.cluster.Name, err)
 	}
 	r.own.record(s.cluster)
+	r.announceBackupHealth(s)
 	return nil
 }
 

@@ -137,8 +137,8 @@ func TestRenderGolden(t *testing.T) {
 	}
 }
 
-// TestStatusGolden maps observed children onto a status and compares it with
-// want-status.yaml.
+// TestStatusGolden maps observed children (and backups, where the case has them)
+// onto a status and compares it with want-status.yaml.
 func TestStatusGolden(t *testing.T) {
 	reg := registry(t)
 	for _, tc := range cases(t, true) {
@@ -153,7 +153,17 @@ func TestStatusGolden(t *testing.T) {
 			if err := yaml.Unmarshal(b, &observed); err != nil {
 				t.Fatalf("observed.yaml: %v", err)
 			}
-			got, err := e.Status(in, observed)
+			// backups.yaml (optional) lists the cluster's backup objects, newest first,
+			// as the operator fills them in.
+			var backups []map[string]any
+			if b, err := os.ReadFile(filepath.Join(tc.dir, "backups.yaml")); err == nil {
+				if err := yaml.Unmarshal(b, &backups); err != nil {
+					t.Fatalf("backups.yaml: %v", err)
+				}
+			} else if !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			got, err := e.Status(in, observed, backups)
 			if err != nil {
 				t.Fatalf("status: %v", err)
 			}

@@ -119,6 +119,8 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 
 	"dbaasctl":      cmdDbaasctl,
 	"dbaasctl-wait": cmdDbaasctlWait,
+
+	"simulate-backup": cmdSimulateBackup,
 }
 
 // cmdKubectl runs the real kubectl in the script's namespace:
@@ -207,6 +209,31 @@ func cmdSimulate(ts *testscript.TestScript, neg bool, args []string) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// cmdSimulateBackup plays the child operator's schedule taking a backup of a
+// DatabaseCluster:
+//
+//	simulate-backup <cluster> <name> [healthy|failed|creating]
+//
+// It creates the backup object the child operator's schedule would create (with
+// its labels, not the operator's) unless it exists, and writes to its status what
+// the child operator reports in that scenario: completed, failed or running.
+func cmdSimulateBackup(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("simulate-backup does not support !")
+	}
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: simulate-backup <cluster> <name> [scenario]")
+	}
+	scenario := "healthy"
+	if len(args) == 3 {
+		scenario = args[2]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ts.Check(env.simulator.ScheduledBackup(ctx, ts.Getenv("NAMESPACE"), args[0], args[1], scenario))
+	fmt.Fprintf(ts.Stdout(), "simulated %s for backup %s of %s\n", scenario, args[1], args[0])
 }
 
 // reconciled returns nil once the operator has finished a reconcile of the cluster's

@@ -17,6 +17,26 @@ const (
 	// user's action (a render or policy failure, data the operator refuses to
 	// touch): kstatus reads it as "failed".
 	StalledCondition = "Stalled"
+	// BackupHealthyCondition is False when the cluster's last backup failed, or when
+	// it has a schedule and no backup succeeded within the schedule's interval plus a
+	// margin. Absent when the cluster has neither a schedule nor backups.
+	BackupHealthyCondition = "BackupHealthy"
+)
+
+// Reasons of the BackupHealthy condition; the False ones come with a Warning Event.
+const (
+	// BackupSucceededReason: the last finished backup succeeded, in time.
+	BackupSucceededReason = "BackupSucceeded"
+	// AwaitingFirstBackupReason: a schedule is set and no backup finished yet.
+	AwaitingFirstBackupReason = "AwaitingFirstBackup"
+	// BackupFailedReason: the last finished backup failed.
+	BackupFailedReason = "BackupFailed"
+	// BackupStaleReason: no backup succeeded within the schedule's interval plus a
+	// margin.
+	BackupStaleReason = "BackupStale"
+	// InvalidScheduleReason: spec.backup.schedule is not a cron expression the
+	// operator can read, so staleness cannot be judged.
+	InvalidScheduleReason = "InvalidSchedule"
 )
 
 // Reasons of the Reconciled condition.

@@ -149,6 +149,11 @@ type BackupStatus struct {
 	// Enabled is true when scheduled backups are configured.
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
+	// Schedule is the five-field cron schedule in effect (the spec's or the
+	// engine's default) while scheduled backups are on: BackupHealthy judges
+	// staleness by it.
+	// +optional
+	Schedule string `json:"schedule,omitempty"`
 	// LastSuccessfulBackup is when the last backup completed.
 	// +optional
 	LastSuccessfulBackup string `json:"lastSuccessfulBackup,omitempty"`
@@ -158,6 +163,53 @@ type BackupStatus struct {
 	// ContinuousArchiving is True when write-ahead logs or oplogs are being archived.
 	// +optional
 	ContinuousArchiving string `json:"continuousArchiving,omitempty"`
+	// LatestRecoverableTime is the latest point in time that can be restored, where
+	// the child operator reports one (point-in-time recovery of mongodb and mysql).
+	// With FirstRecoverabilityPoint it is the recoverable window.
+	// +optional
+	LatestRecoverableTime string `json:"latestRecoverableTime,omitempty"`
+	// Backups are the cluster's most recent backups as its child operator reports
+	// them, on-demand and scheduled, newest first.
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	// +optional
+	Backups []BackupRecord `json:"backups,omitempty"`
+}
+
+// BackupPhase is how far one backup got, in the operator's vocabulary.
+// +kubebuilder:validation:Enum=Pending;Running;Succeeded;Failed
+type BackupPhase string
+
+// The phases of a backup.
+const (
+	BackupPending   BackupPhase = "Pending"
+	BackupRunning   BackupPhase = "Running"
+	BackupSucceeded BackupPhase = "Succeeded"
+	BackupFailed    BackupPhase = "Failed"
+)
+
+// BackupRecord is one backup of the cluster, as its child operator reports it.
+type BackupRecord struct {
+	// Name of the child operator's backup object: what a restore takes.
+	Name string `json:"name"`
+	// Phase is Pending, Running, Succeeded or Failed.
+	Phase BackupPhase `json:"phase"`
+	// Type is the kind of backup the child took (its method: logical, physical,
+	// barmanObjectStore, ...), where it says.
+	// +optional
+	Type string `json:"type,omitempty"`
+	// Scheduled is true for a backup the child operator's schedule created.
+	// +optional
+	Scheduled bool `json:"scheduled,omitempty"`
+	// StartedAt is when the backup started (RFC 3339), where the child says.
+	// +optional
+	StartedAt string `json:"startedAt,omitempty"`
+	// CompletedAt is when the backup finished (RFC 3339).
+	// +optional
+	CompletedAt string `json:"completedAt,omitempty"`
+	// Message is the child operator's error for a failed backup.
+	// +optional
+	Message string `json:"message,omitempty"`
 }
 
 // BindingReference names the binding Secret, in the cluster's namespace.

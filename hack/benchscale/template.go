@@ -117,7 +117,7 @@ func newTemplate(ctx context.Context, c client.Client) (*template, error) {
 		observed = append(observed, child)
 		t.children = append(t.children, tc)
 	}
-	mapped, err := p.Status(prepared, observed)
+	mapped, err := p.Status(prepared, observed, nil)
 	if err != nil {
 		return nil, fmt.Errorf("cannot map the template's status: %w", err)
 	}

@@ -2,13 +2,12 @@ package cli
 
 import (
 	"fmt"
-	"sort"
-	"strings"
+	"io"
+	"strconv"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 )
 
 func newBackupsCommand(f *factory) *cobra.Command {
@@ -22,10 +21,11 @@ func newBackupsCommand(f *factory) *cobra.Command {
 	list := &cobra.Command{
 		Use:     "list NAME",
 		Aliases: []string{"ls"},
-		Short:   "list the child operator's backups of a DatabaseCluster (on-demand and scheduled), oldest first",
-		Long: `backups list lists the backup objects of the cluster's child operator (which kind,
-and where their state is, is the engine's data: cli.backups in
-engines/<engine>/cli.cue). The names are what restore --backup takes.`,
+		Short:   "list a DatabaseCluster's most recent backups (on-demand and scheduled), newest first, and its recoverable window",
+		Long: `backups list prints the backups the cluster's status reports: the ten newest of the
+child operator's backup objects (which kind is the engine's data: backups in
+engines/<engine>), with the last successful backup and the window point-in-time
+recovery can reach. The names are what restore --backup takes.`,
 		Args:              exactly("NAME"),
 		ValidArgsFunction: f.completeClusters,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -40,46 +40,10 @@ engines/<engine>/cli.cue). The names are what restore --backup takes.`,
 			if err != nil {
 				return err
 			}
-			if e.CLI == nil || e.CLI.Backups == nil {
-				return fmt.Errorf("engine %s takes no backups (no cli.backups)", e.Name)
+			if e.Backups == nil {
+				return fmt.Errorf("engine %s takes no backups", e.Name)
 			}
-			b := e.CLI.Backups
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			list := &unstructured.UnstructuredList{}
-			list.SetGroupVersionKind(schema.FromAPIVersionAndKind(b.APIVersion, b.Kind+"List"))
-			if err := c.List(cmd.Context(), list, client.InNamespace(dbc.Namespace)); err != nil {
-				return fmt.Errorf("cannot list %s: %w", b.Kind, err)
-			}
-			var mine []unstructured.Unstructured
-			for _, item := range list.Items {
-				if fieldAt(item, b.Cluster) == dbc.Name {
-					item.SetManagedFields(nil)
-					mine = append(mine, item)
-				}
-			}
-			sort.SliceStable(mine, func(i, j int) bool {
-				a, b := mine[i].GetCreationTimestamp(), mine[j].GetCreationTimestamp()
-				return a.Before(&b) || a.Equal(&b) && mine[i].GetName() < mine[j].GetName()
-			})
-			if output != "table" {
-				items := make([]any, 0, len(mine))
-				for _, m := range mine {
-					items = append(items, m.Object)
-				}
-				return printData(cmd.OutOrStdout(), output, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
-			}
-			if len(mine) == 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "No backups of %s found.\n", dbc.Name)
-				return nil
-			}
-			t := newTable(cmd.OutOrStdout(), "NAME", "KIND", "PHASE", "STARTED", "COMPLETED", "AGE")
-			for _, m := range mine {
-				t.row(m.GetName(), b.Kind, fieldAt(m, b.Phase), fieldAt(m, b.Started), fieldAt(m, b.Completed), age(m.GetCreationTimestamp()))
-			}
-			return t.flush()
+			return printBackups(cmd.OutOrStdout(), cmd.ErrOrStderr(), dbc, output)
 		},
 	}
 	addOutputFlag(list, &output, []string{"table", "yaml", "json"})
@@ -87,14 +51,50 @@ engines/<engine>/cli.cue). The names are what restore --backup takes.`,
 	return cmd
 }
 
-// fieldAt is the string at a dot-separated path of the object, or "".
-func fieldAt(u unstructured.Unstructured, path string) string {
-	if path == "" {
-		return ""
+// printBackups prints the backup status of a cluster: as a table of its backups
+// followed by the last success and the recoverable window, or whole as YAML or
+// JSON.
+func printBackups(out, errOut io.Writer, dbc *dbaasv1.DatabaseCluster, output string) error {
+	b := dbc.Status.Backup
+	if b == nil {
+		b = &dbaasv1.BackupStatus{}
 	}
-	v, found, err := unstructured.NestedFieldNoCopy(u.Object, strings.Split(path, ".")...)
-	if !found || err != nil || v == nil {
-		return ""
+	if output != "table" {
+		return printData(out, output, b)
 	}
-	return fmt.Sprint(v)
+	if len(b.Backups) == 0 {
+		fmt.Fprintf(errOut, "No backups of %s found.\n", dbc.Name)
+	} else {
+		t := newTable(out, "NAME", "PHASE", "TYPE", "SCHEDULED", "STARTED", "COMPLETED")
+		for _, r := range b.Backups {
+			t.row(r.Name, string(r.Phase), orDash(r.Type), strconv.FormatBool(r.Scheduled), orDash(r.StartedAt), orDash(r.CompletedAt))
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+		for _, r := range b.Backups {
+			if r.Phase == dbaasv1.BackupFailed && r.Message != "" {
+				fmt.Fprintf(out, "%s failed: %s\n", r.Name, r.Message)
+			}
+		}
+	}
+	if b.LastSuccessfulBackup != "" {
+		fmt.Fprintf(out, "Last successful backup: %s\n", b.LastSuccessfulBackup)
+	}
+	if b.FirstRecoverabilityPoint != "" || b.LatestRecoverableTime != "" {
+		until := orDash(b.LatestRecoverableTime)
+		if b.LatestRecoverableTime == "" && b.ContinuousArchiving == "True" {
+			until = "now (continuous archiving)"
+		}
+		fmt.Fprintf(out, "Recoverable window: %s to %s\n", orDash(b.FirstRecoverabilityPoint), until)
+	}
+	return nil
+}
+
+// orDash is s, or "-" for a cell the child did not report.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

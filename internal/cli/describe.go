@@ -88,7 +88,11 @@ func describeCluster(w io.Writer, c *dbaasv1.DatabaseCluster, ops []dbaasv1.OpsR
 	}
 	fmt.Fprintln(w, "Backups:")
 	if b := s.Backup; b != nil && b.Enabled {
-		fmt.Fprintf(w, "  enabled, last successful: %s, recoverable from: %s\n", orNone(b.LastSuccessfulBackup), orNone(b.FirstRecoverabilityPoint))
+		fmt.Fprintf(w, "  enabled, last successful: %s, recoverable from: %s", orNone(b.LastSuccessfulBackup), orNone(b.FirstRecoverabilityPoint))
+		if b.LatestRecoverableTime != "" {
+			fmt.Fprintf(w, " to %s", b.LatestRecoverableTime)
+		}
+		fmt.Fprintln(w)
 	} else {
 		fmt.Fprintln(w, "  disabled")
 	}

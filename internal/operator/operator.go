@@ -220,11 +220,22 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		Recorder:      mgr.GetEventRecorder("dbaas-operator"),
 		Applier:       apply.NewApplier(mgr.GetClient()),
 		RetryInterval: o.RetryInterval,
+		// The child operators' scheduled backups do not carry the operator's labels:
+		// they are cached apart, by their child operator's cluster label.
+		NewBackupCache: backupCache(mgr, namespaces),
 	}
 	if err := clusters.SetupWithManager(mgr, kinds); err != nil {
 		return nil, fmt.Errorf("cannot set up the DatabaseCluster controller: %w", err)
 	}
 	if err := mgr.Add(&kindPoller{kinds: kinds, watch: clusters.WatchKinds, interval: o.KindPollInterval}); err != nil {
+		return nil, err
+	}
+	backups := backupKinds(registry)
+	backupGVKs := make([]schema.GroupVersionKind, 0, len(backups))
+	for _, k := range backups {
+		backupGVKs = append(backupGVKs, k.GVK)
+	}
+	if err := mgr.Add(&kindPoller{kinds: backupGVKs, watch: watchBackupKinds(backups, clusters.WatchBackupKinds), interval: o.KindPollInterval}); err != nil {
 		return nil, err
 	}
 	ops := &controller.OpsRequestReconciler{

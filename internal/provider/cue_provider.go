@@ -76,14 +76,18 @@ func (p *cueProvider) GetApplier(prepared *Prepared) (Applier, error) {
 
 // Status evaluates the engine's status mapping over the children, keyed as rendered,
 // and which of the one-shot children finished.
-func (p *cueProvider) Status(prepared *Prepared, observed []*unstructured.Unstructured) (*Status, error) {
+func (p *cueProvider) Status(prepared *Prepared, observed, backups []*unstructured.Unstructured) (*Status, error) {
 	byKey := map[string]map[string]any{}
 	for _, u := range observed {
 		if key := KeyOf(u); key != "" {
 			byKey[key] = observedInput(u)
 		}
 	}
-	result, err := p.engine.Status(prepared.Input, byKey)
+	backupInputs := make([]map[string]any, 0, len(backups))
+	for _, u := range backups {
+		backupInputs = append(backupInputs, observedInput(u))
+	}
+	result, err := p.engine.Status(prepared.Input, byKey, backupInputs)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +95,7 @@ func (p *cueProvider) Status(prepared *Prepared, observed []*unstructured.Unstru
 	if err != nil {
 		return nil, err
 	}
-	if status.FinishedOneShots, err = p.engine.FinishedOneShots(prepared.Input, byKey); err != nil {
+	if status.FinishedOneShots, err = p.engine.FinishedOneShots(prepared.Input, byKey, backupInputs); err != nil {
 		return nil, err
 	}
 	return status, nil

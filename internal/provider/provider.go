@@ -27,8 +27,9 @@ type Provider interface {
 	PreReconcileHook(ctx context.Context, c client.Reader, cluster *dbaasv1.DatabaseCluster) (*Prepared, error)
 	// GetApplier starts a render of the prepared cluster, stage by stage.
 	GetApplier(p *Prepared) (Applier, error)
-	// Status maps the observed children onto the cluster's status.
-	Status(p *Prepared, observed []*unstructured.Unstructured) (*Status, error)
+	// Status maps the observed children and the cluster's backup objects (newest
+	// first) onto the cluster's status.
+	Status(p *Prepared, observed, backups []*unstructured.Unstructured) (*Status, error)
 	// Operations returns the engine's day-2 operations.
 	Operations() OperationsHandler
 }

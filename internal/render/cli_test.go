@@ -10,8 +10,9 @@ import (
 )
 
 // TestEnginesDeclareCLI checks the cli field of every embedded engine: each says how
-// to connect, with a pod template dbaasctl can fill, and an engine lists backups
-// exactly when it offers the Backup operation, of the kind that operation creates.
+// to connect, with a pod template dbaasctl can fill, and an engine names its
+// backups (the backups field, which status and dbaasctl backups list read) exactly
+// when it offers the Backup operation, of the kind that operation creates.
 func TestEnginesDeclareCLI(t *testing.T) {
 	reg, err := render.NewRegistry(engines.FS(), "")
 	if err != nil {
@@ -32,13 +33,15 @@ func TestEnginesDeclareCLI(t *testing.T) {
 				t.Errorf("cli.connect of %s is incomplete: %+v", e.Name, c)
 			}
 			hasBackup := slices.Contains(e.Operations, "Backup")
-			switch b := e.CLI.Backups; {
+			switch b := e.Backups; {
 			case hasBackup && b == nil:
-				t.Errorf("engine %s offers Backup but declares no cli.backups", e.Name)
+				t.Errorf("engine %s offers Backup but declares no backups", e.Name)
 			case !hasBackup && b != nil:
-				t.Errorf("engine %s declares cli.backups (%s) but offers no Backup", e.Name, b.Kind)
+				t.Errorf("engine %s declares backups (%s) but offers no Backup", e.Name, b.Kind)
 			case b != nil && b.Kind != backupKinds[e.Name]:
-				t.Errorf("cli.backups of %s lists %s, want %s", e.Name, b.Kind, backupKinds[e.Name])
+				t.Errorf("backups of %s names %s, want %s", e.Name, b.Kind, backupKinds[e.Name])
+			case b != nil && b.ClusterLabel == "":
+				t.Errorf("backups of %s names no cluster label", e.Name)
 			}
 		})
 	}

@@ -98,9 +98,12 @@ type Engine struct {
 	OneShots []string
 	// DefaultTimeouts are the operation types' default timeouts, in seconds.
 	DefaultTimeouts map[string]int64
-	// CLI is what dbaasctl needs to connect to the engine's clusters and list their
-	// backups (the package's cli field); nil when the engine declares none.
+	// CLI is what dbaasctl needs to connect to the engine's clusters (the package's
+	// cli field); nil when the engine declares none.
 	CLI *CLI
+	// Backups names the child operator's backup objects of a cluster (the package's
+	// backups field); nil when the engine declares none.
+	Backups *Backups
 
 	// ev evaluates the engine for this view's callers (see Admission).
 	ev     *evaluator
@@ -111,8 +114,19 @@ type Engine struct {
 type CLI struct {
 	// Connect says where `dbaasctl connect` runs the engine's client.
 	Connect *CLIConnect `json:"connect,omitempty"`
-	// Backups says which objects `dbaasctl backups list` lists.
-	Backups *CLIBackups `json:"backups,omitempty"`
+}
+
+// Backups is a kind of backup objects and the label whose value names their
+// cluster (see backups in schemas/engine).
+type Backups struct {
+	APIVersion   string `json:"apiVersion"`
+	Kind         string `json:"kind"`
+	ClusterLabel string `json:"clusterLabel"`
+}
+
+// GroupVersionKind is the kind of the backup objects.
+func (b *Backups) GroupVersionKind() schema.GroupVersionKind {
+	return schema.FromAPIVersionAndKind(b.APIVersion, b.Kind)
 }
 
 // CLIConnect is a pod template, a container and a command (see #CLI).
@@ -120,16 +134,6 @@ type CLIConnect struct {
 	Pod       string   `json:"pod"`
 	Container string   `json:"container"`
 	Command   []string `json:"command"`
-}
-
-// CLIBackups is a backup kind and the paths of its fields (see #CLI).
-type CLIBackups struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Cluster    string `json:"cluster"`
-	Phase      string `json:"phase"`
-	Started    string `json:"started,omitempty"`
-	Completed  string `json:"completed,omitempty"`
 }
 
 // HasVersion reports whether v is in the catalog.

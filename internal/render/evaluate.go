@@ -133,9 +133,10 @@ func unmarshalField(data []byte, out any) error {
 	return json.Unmarshal(data, out)
 }
 
-// Status maps the observed children, by key, onto the engine's status.result.
-func (e *Engine) Status(in Input, observed map[string]map[string]any) (map[string]any, error) {
-	ev, err := e.status(in, observed)
+// Status maps the observed children, by key, and the cluster's backup objects,
+// newest first, onto the engine's status.result.
+func (e *Engine) Status(in Input, observed map[string]map[string]any, backups []map[string]any) (map[string]any, error) {
+	ev, err := e.status(in, observed, backups)
 	if err != nil {
 		return nil, err
 	}
@@ -144,11 +145,11 @@ func (e *Engine) Status(in Input, observed map[string]map[string]any) (map[strin
 
 // FinishedOneShots returns the keys of the one-shot children whose done predicate
 // holds over the observed children, sorted. It shares Status's evaluation.
-func (e *Engine) FinishedOneShots(in Input, observed map[string]map[string]any) ([]string, error) {
+func (e *Engine) FinishedOneShots(in Input, observed map[string]map[string]any, backups []map[string]any) ([]string, error) {
 	if len(e.OneShots) == 0 {
 		return nil, nil
 	}
-	ev, err := e.status(in, observed)
+	ev, err := e.status(in, observed, backups)
 	if err != nil {
 		return nil, err
 	}
@@ -162,8 +163,8 @@ type statusEvaluation struct {
 }
 
 // status evaluates the status mapping and the one-shots' done predicates for the
-// input and the observed children, memoized.
-func (e *Engine) status(in Input, observed map[string]map[string]any) (*statusEvaluation, error) {
+// input, the observed children and the backups, memoized.
+func (e *Engine) status(in Input, observed map[string]map[string]any, backups []map[string]any) (*statusEvaluation, error) {
 	b, err := in.encode()
 	if err != nil {
 		return nil, err
@@ -172,7 +173,14 @@ func (e *Engine) status(in Input, observed map[string]map[string]any) (*statusEv
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode the observed children: %w", err)
 	}
-	key := memoKey("status", obs, b)
+	if backups == nil {
+		backups = []map[string]any{}
+	}
+	bk, err := json.Marshal(backups)
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode the backups: %w", err)
+	}
+	key := memoKey("status", obs, bk, b)
 	if r, ok := e.ev.recall(key); ok {
 		return r.(*statusEvaluation), nil
 	}
@@ -187,8 +195,19 @@ func (e *Engine) status(in Input, observed map[string]map[string]any) (*statusEv
 			return nil, err
 		}
 		v = v.FillPath(observedPath, obsValue)
+		bkValue, err := CompileJSON(inst.ctx, "backups", bk)
+		if err != nil {
+			return nil, err
+		}
+		v = v.FillPath(backupsPath, bkValue)
 		ev := &statusEvaluation{}
-		if err := v.LookupPath(resultPath).Decode(&ev.result); err != nil {
+		result := v.LookupPath(resultPath)
+		// An incomplete value would decode as null, silently dropping part of the
+		// status: it is an error of the mapping.
+		if err := result.Validate(cue.Concrete(true)); err != nil {
+			return nil, fmt.Errorf("engine %s: cannot map the status: %s", e.Name, describe(err))
+		}
+		if err := result.Decode(&ev.result); err != nil {
 			return nil, fmt.Errorf("engine %s: cannot map the status: %s", e.Name, describe(err))
 		}
 		for _, k := range e.OneShots {

@@ -46,7 +46,7 @@ func TestLiveHeapIsBounded(t *testing.T) {
 		for _, o := range r.Objects {
 			observed[o.Key] = o.Object.Object
 		}
-		if _, err := e.Status(in, observed); err != nil {
+		if _, err := e.Status(in, observed, nil); err != nil {
 			t.Fatal(err)
 		}
 		if n := i + 1; n == warm || n == clusters {

@@ -31,6 +31,7 @@ var (
 	inputPath    = cue.ParsePath("input")
 	opsPath      = cue.ParsePath("ops")
 	observedPath = cue.ParsePath("status.observed")
+	backupsPath  = cue.ParsePath("status.backups")
 	resultPath   = cue.ParsePath("status.result")
 	resolvedPath = cue.ParsePath("resolved")
 	oneShotPath  = cue.ParsePath("oneShot")

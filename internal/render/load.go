@@ -206,6 +206,12 @@ func (e *Engine) readHeader(value cue.Value) error {
 			return fmt.Errorf("cannot read cli: %s", describe(err))
 		}
 	}
+	if v := value.LookupPath(cue.ParsePath("backups")); v.Exists() {
+		e.Backups = &Backups{}
+		if err := v.Decode(e.Backups); err != nil {
+			return fmt.Errorf("cannot read backups: %s", describe(err))
+		}
+	}
 	if shots := value.LookupPath(cue.ParsePath("oneShot")); shots.Exists() {
 		it, err := shots.Fields()
 		if err != nil {

@@ -102,7 +102,7 @@ func TestMemoSizeEstimates(t *testing.T) {
 			for _, o := range ev.result.Objects {
 				observed[o.Key] = o.Object.Object
 			}
-			status, err := e.Status(in, observed)
+			status, err := e.Status(in, observed, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -41,7 +41,7 @@ func TestEvaluationsTimed(t *testing.T) {
 		if _, err := e.Render(in); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.Status(in, nil); err != nil {
+		if _, err := e.Status(in, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -46,7 +46,7 @@ func TestParallelRenders(t *testing.T) {
 				if len(r.Objects) == 0 || r.Resolved.Version != e.DefaultVersion {
 					errs <- fmt.Errorf("%s: %d objects, version %q", e.Name, len(r.Objects), r.Resolved.Version)
 				}
-				if _, err := e.Status(cluster(e.Name, name, 3), nil); err != nil {
+				if _, err := e.Status(cluster(e.Name, name, 3), nil, nil); err != nil {
 					errs <- fmt.Errorf("%s status: %w", e.Name, err)
 				}
 			}()
