@@ -236,6 +236,7 @@ type Scheduling struct {
 }
 
 // Backup takes scheduled backups to object storage.
+// +kubebuilder:validation:XValidation:rule="!(has(self.storage) && has(self.storageName))",message="set one of backup.storage (inline S3) or backup.storageName (a BackupStorage), not both"
 type Backup struct {
 	// Enabled turns scheduled backups on. Default: false.
 	// +optional
@@ -253,13 +254,22 @@ type Backup struct {
 	// +optional
 	Retention string `json:"retention,omitempty"`
 
-	// Storage is where backups go.
+	// Storage is where backups go, given inline: an S3 bucket with a credentials
+	// Secret. Set this or storageName, not both.
 	// +optional
-	Storage *BackupStorage `json:"storage,omitempty"`
+	Storage *InlineBackupStorage `json:"storage,omitempty"`
+
+	// StorageName names a BackupStorage in this namespace that backups go to (S3,
+	// GCS or Azure Blob, with a Secret or workload identity). Set this or storage,
+	// not both.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	StorageName string `json:"storageName,omitempty"`
 }
 
-// BackupStorage is where backups are stored.
-type BackupStorage struct {
+// InlineBackupStorage is where backups are stored, given in the cluster itself.
+type InlineBackupStorage struct {
 	// S3 is an S3-compatible object store.
 	S3 S3Storage `json:"s3"`
 }
