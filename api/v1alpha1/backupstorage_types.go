@@ -132,3 +132,13 @@ type BackupStorageList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []BackupStorage `json:"items"`
 }
+
+// BackupStorageNames are the names of the BackupStorages the cluster uses: the one
+// it backs up to and the one it restores from.
+func (c *DatabaseCluster) BackupStorageNames() []string {
+	var names []string
+	if c.Spec.Backup != nil && c.Spec.Backup.StorageName != "" {
+		names = append(names, c.Spec.Backup.StorageName)
+	}
+	return names
+}

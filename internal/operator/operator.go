@@ -212,6 +212,9 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	// webhooks have one of their own: they admit the requests of every namespace).
 	cached := newServedOrLive(c, mgr.GetAPIReader(), namespaces)
 	lookups := watchedFromCache{cached: cached, live: mgr.GetAPIReader(), watched: watched}
+	// The policy judges the BackupStorages a cluster names: from the cache of the
+	// served namespaces, live for the others and for one created a moment ago.
+	gate.Storages = cacheThenLive{cached: cached, live: dbaaswebhook.Retrying(mgr.GetAPIReader())}
 	clusters := &controller.DatabaseClusterReconciler{
 		Resync:        resync,
 		Lookups:       lookups,
