@@ -26,8 +26,9 @@ type BackupStorageReconciler struct {
 	// Live reads the credentials Secret from the API server: the operator keeps no
 	// informer on Secrets. Nil reads through the client.
 	Live client.Reader
-	// RecheckInterval is how soon the Secret is read again (its changes raise no
-	// event here). Default: one minute.
+	// RecheckInterval is how soon the Secret is read again while the storage is not
+	// Ready (a Secret's changes raise no event here); a Ready one is read again
+	// every ten of them. Default: 30 seconds.
 	RecheckInterval time.Duration
 }
 
@@ -57,8 +58,11 @@ func (r *BackupStorageReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 			return ctrl.Result{}, fmt.Errorf("cannot write the status of BackupStorage %s: %w", req.NamespacedName, err)
 		}
 	}
-	if bs.Spec.WorkloadIdentity != nil {
+	switch {
+	case bs.Spec.WorkloadIdentity != nil:
 		return ctrl.Result{}, nil
+	case ready.Status == metav1.ConditionTrue:
+		return ctrl.Result{RequeueAfter: 10 * r.recheck()}, nil
 	}
 	return ctrl.Result{RequeueAfter: r.recheck()}, nil
 }
@@ -125,7 +129,7 @@ func (r *BackupStorageReconciler) recheck() time.Duration {
 	if r.RecheckInterval > 0 {
 		return r.RecheckInterval
 	}
-	return time.Minute
+	return 30 * time.Second
 }
 
 // SetupWithManager registers the controller; a status write raises no reconcile.

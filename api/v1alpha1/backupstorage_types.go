@@ -140,5 +140,16 @@ func (c *DatabaseCluster) BackupStorageNames() []string {
 	if c.Spec.Backup != nil && c.Spec.Backup.StorageName != "" {
 		names = append(names, c.Spec.Backup.StorageName)
 	}
+	if c.Spec.DataSource != nil && c.Spec.DataSource.BackupStorage != nil && c.Spec.DataSource.BackupStorage.Name != c.Spec.Backup.GetStorageName() {
+		names = append(names, c.Spec.DataSource.BackupStorage.Name)
+	}
 	return names
+}
+
+// GetStorageName is the BackupStorage backups go to; "" for none (or a nil Backup).
+func (b *Backup) GetStorageName() string {
+	if b == nil {
+		return ""
+	}
+	return b.StorageName
 }

@@ -304,11 +304,17 @@ type S3Storage struct {
 }
 
 // DataSource bootstraps a new cluster from existing data: a backup or another cluster.
-// +kubebuilder:validation:XValidation:rule="[has(self.backup), has(self.cluster)].exists_one(x, x)",message="dataSource needs exactly one of backup or cluster"
+// +kubebuilder:validation:XValidation:rule="[has(self.backup), has(self.cluster), has(self.backupStorage)].exists_one(x, x)",message="dataSource needs exactly one of backup, cluster or backupStorage"
 type DataSource struct {
 	// Backup restores a backup, optionally up to a point in time.
 	// +optional
 	Backup *BackupSource `json:"backup,omitempty"`
+
+	// BackupStorage restores what a cluster backed up to a BackupStorage, read from
+	// the store itself: neither the source cluster nor its backup objects need to
+	// exist (disaster recovery, or a copy into another namespace).
+	// +optional
+	BackupStorage *BackupStorageSource `json:"backupStorage,omitempty"`
 
 	// Cluster clones another DatabaseCluster of the same engine in this namespace.
 	// +optional
@@ -329,6 +335,29 @@ type BackupSource struct {
 	ClusterName string `json:"clusterName,omitempty"`
 
 	// PointInTime restores up to this moment (RFC 3339). Default: the end of the backup.
+	// +optional
+	PointInTime *metav1.Time `json:"pointInTime,omitempty"`
+}
+
+// BackupStorageSource names a backup in a BackupStorage.
+type BackupStorageSource struct {
+	// Name of the BackupStorage, in this namespace.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// Path is what to restore, under the storage's prefix: for postgresql the source
+	// cluster's folder (its name); for mongodb the source cluster's folder and the
+	// backup, such as orders/2026-01-01T03:00:21Z; for mysql the backup's folder,
+	// such as orders-2026-01-01-03:00:21-full.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[^/].*[^/]$|^[^/]$`
+	Path string `json:"path"`
+
+	// PointInTime restores up to this moment (RFC 3339), replaying the logs the
+	// source uploaded after the backup. Default: the end of the backup (postgresql:
+	// the end of the archived WAL).
 	// +optional
 	PointInTime *metav1.Time `json:"pointInTime,omitempty"`
 }
