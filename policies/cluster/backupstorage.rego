@@ -12,13 +12,13 @@ _storage_refs["spec.dataSource.backupStorage.name"] := input.cluster.spec.dataSo
 # METADATA
 # title: BackupStorage names the namespace allows
 # description: >-
-#   A cluster may only name the BackupStorages its namespace's label (names_label of
-#   data.dbaas.backupstorage) lists, when the namespace has that label.
+#   A cluster may only name the BackupStorages its namespace's labels allow
+#   (names_prefix of data.dbaas.backupstorage), when the namespace has such labels.
 violation contains lib.violation(field, "BackupStorageForbidden", msg) if {
 	some field, name in _storage_refs
 	allowed := lib.backup_storage_names(_storage_conf, _labels)
 	not name in allowed
-	msg := sprintf("namespace %s may not use BackupStorage %s: its label %s allows %s", [_namespace, name, _storage_conf.names_label, concat(", ", sort(allowed))])
+	msg := sprintf("namespace %s may not use BackupStorage %s: its labels %s<name> allow %s", [_namespace, name, _storage_conf.names_prefix, _listed(allowed)])
 }
 
 # METADATA
@@ -41,3 +41,7 @@ violation contains v if {
 	storage := {"type": "s3", "bucket": s3.bucket}
 	some v in lib.backup_storage_violations(_storage_conf, _tier.name, _namespace, storage, "spec.backup.storage.s3", "the inline S3 storage")
 }
+
+_listed(names) := concat(", ", sort(names)) if count(names) > 0
+
+else := "none"

@@ -16,19 +16,19 @@ test_backup_storage_allowed if {
 }
 
 test_backup_storage_names_follow_the_namespace_label if {
-	labels := {"dbaas.io/backup-storages": "team-s3, archive"}
+	labels := {"backupstorage.dbaas.io/team-s3": "true", "backupstorage.dbaas.io/archive": "true", "backupstorage.dbaas.io/old": "false"}
 	count(cluster.violation) == 0 with input as _with_storage("archive", _s3, labels)
 	cluster.violation == {_v(
 		"spec.backup.storageName", "BackupStorageForbidden",
-		"namespace shop may not use BackupStorage shared: its label dbaas.io/backup-storages allows archive, team-s3",
+		"namespace shop may not use BackupStorage shared: its labels backupstorage.dbaas.io/<name> allow archive, team-s3",
 	)} with input as _with_storage("shared", _s3, labels)
 }
 
 test_backup_storage_name_refused_before_it_exists if {
-	labels := {"dbaas.io/backup-storages": "team-s3"}
+	labels := {"backupstorage.dbaas.io/shared": "false"}
 	cluster.violation == {_v(
 		"spec.backup.storageName", "BackupStorageForbidden",
-		"namespace shop may not use BackupStorage shared: its label dbaas.io/backup-storages allows team-s3",
+		"namespace shop may not use BackupStorage shared: its labels backupstorage.dbaas.io/<name> allow none",
 	)} with input as _with_storage("shared", null, labels)
 }
 
@@ -51,7 +51,7 @@ test_backup_storage_workload_identity_within_the_tier if {
 }
 
 test_backup_storage_bucket_within_the_tier if {
-	conf := {"names_label": "dbaas.io/backup-storages", "tiers": {"standard": {"types": ["s3"], "buckets": ["{namespace}-*"]}}}
+	conf := {"names_prefix": "backupstorage.dbaas.io/", "tiers": {"standard": {"types": ["s3"], "buckets": ["{namespace}-*"]}}}
 	count(cluster.violation) == 0 with input as _with_storage("shared", _s3, {}) with data.dbaas.backupstorage as conf
 	other := object.union(_s3, {"bucket": "billing-backups"})
 	cluster.violation == {_v(
@@ -70,7 +70,7 @@ test_restore_storage_is_judged_too if {
 }
 
 test_inline_s3_storage_within_the_tier if {
-	conf := {"names_label": "dbaas.io/backup-storages", "tiers": {"standard": {"types": ["s3"], "buckets": ["{namespace}-*"]}}}
+	conf := {"names_prefix": "backupstorage.dbaas.io/", "tiers": {"standard": {"types": ["s3"], "buckets": ["{namespace}-*"]}}}
 	spec := {"backup": {"enabled": true, "storage": {"s3": {"bucket": "billing", "credentialsSecret": "c"}}}}
 	cluster.violation == {_v(
 		"spec.backup.storage.s3", "BackupStorageForbidden",

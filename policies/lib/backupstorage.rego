@@ -3,10 +3,16 @@ package dbaas.lib
 # METADATA
 # title: BackupStorage names allowed
 # description: >-
-#   The BackupStorage names a namespace's label (conf.names_label) allows, as a set;
-#   undefined when the namespace has no such label (any name is allowed).
-backup_storage_names(conf, labels) := {trim_space(n) | some n in split(value, ",")} if {
-	value := labels[conf.names_label]
+#   The BackupStorage names a namespace's labels allow, as a set: each label
+#   <conf.names_prefix><name> set to "true". Undefined when the namespace has no label
+#   with that prefix (any name is allowed).
+backup_storage_names(conf, labels) := {substring(k, count(conf.names_prefix), -1) |
+	some k, v in labels
+	startswith(k, conf.names_prefix)
+	v == "true"
+} if {
+	some k, _ in labels
+	startswith(k, conf.names_prefix)
 }
 
 # METADATA
