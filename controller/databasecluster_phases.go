@@ -124,7 +124,8 @@ func (r *DatabaseClusterReconciler) checkPolicy(ctx context.Context, s *clusterS
 // apply writes each desired object with server-side apply, labelled with the
 // cluster and owned by it unless the engine keeps it ownerless (data). A Secret the
 // engine fills from other Secrets (secretData) gets their values now, after the
-// policy, which never sees them. The children that hold data and the one-shots are
+// policy, which never sees them; what the binding Secret lacks is noted for the
+// status. The children that hold data and the one-shots are
 // recorded in status as they are created. An API error is reported and retried with
 // backoff.
 func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
@@ -140,9 +141,13 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 	var updated []string
 	for _, o := range s.desired {
 		desired := provider.Child(s.cluster, o.Key, o.Object, engine.Ownerless(o.Key))
-		if err := provider.CopySecretData(ctx, reader, desired, s.result.SecretData[o.Key]); err != nil {
+		missing, err := provider.CopySecretData(ctx, reader, desired, s.result.SecretData[o.Key])
+		if err != nil {
 			s.halt(dbaasv1.ReadFailedReason, err.Error())
 			return ctrl.Result{}, err
+		}
+		if o.Key == engine.Binding {
+			s.binding = &bindingState{name: desired.GetName(), missing: missing}
 		}
 		ref := apply.RefOf(desired)
 		stored, err := r.Applier.Apply(ctx, desired, byRef[ref])
@@ -176,6 +181,11 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 	// phase reports, without a write per cluster.
 	if len(updated) > 0 {
 		r.Recorder.Eventf(s.cluster, nil, corev1.EventTypeNormal, dbaasv1.AppliedReason, "Apply", "applied %s", strings.Join(updated, ", "))
+	}
+	// The sources of the binding Secret may carry no label that would reconcile the
+	// cluster when the child operator writes them: look again.
+	if s.binding != nil && len(s.binding.missing) > 0 {
+		return ctrl.Result{RequeueAfter: r.RetryInterval}, nil
 	}
 	return ctrl.Result{}, nil
 }

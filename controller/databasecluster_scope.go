@@ -44,6 +44,9 @@ type clusterScope struct {
 	// evaluated again with it (apply, Reconcile).
 	requiredAgain bool
 
+	// binding is the binding Secret as applied, when the engine has one (apply).
+	binding *bindingState
+
 	// reconciled is the outcome for the Reconciled condition; the first phase that
 	// fails or halts sets it, and later phases are skipped.
 	reconciled *outcome

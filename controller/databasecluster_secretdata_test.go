@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -25,7 +26,8 @@ func secretText(t *testing.T, ns, name string) map[string]string {
 
 // TestSecretDataCopiedOnApply: the Kafka engine's connection Secret is applied with
 // what the engine knows (the bootstrap address, the user name) and, once Strimzi
-// wrote them, the user's password and the cluster CA copied from Strimzi's Secrets;
+// wrote them, the user's password (as it is and in the uri) and the cluster CA
+// copied from Strimzi's Secrets;
 // an unchanged source writes nothing again, a new password is copied on the next
 // reconcile.
 func TestSecretDataCopiedOnApply(t *testing.T) {
@@ -44,7 +46,7 @@ func TestSecretDataCopiedOnApply(t *testing.T) {
 	if got["bootstrap.servers"] != "events-kafka-bootstrap."+ns+".svc:9093" || got["username"] != "events-app" {
 		t.Fatalf("connection Secret %v: want the TLS bootstrap address and the user events-app", got)
 	}
-	for _, k := range []string{"password", "sasl.jaas.config", "ca.crt"} {
+	for _, k := range []string{"password", "sasl.jaas.config", "ca.crt", "uri"} {
 		if _, ok := got[k]; ok {
 			t.Errorf("connection Secret has %s before Strimzi wrote it", k)
 		}
@@ -67,6 +69,9 @@ func TestSecretDataCopiedOnApply(t *testing.T) {
 			t.Errorf("connection Secret %s = %q, want %q", k, got[k], want)
 		}
 	}
+	if want := "kafka://events-app:s3cret@events-kafka-bootstrap." + ns + ".svc:9093?security.protocol=SASL_SSL&sasl.mechanism=SCRAM-SHA-512"; got["uri"] != want {
+		t.Errorf("connection Secret uri = %q, want %q", got["uri"], want)
+	}
 	if _, ok := got["ca.password"]; ok {
 		t.Error("connection Secret has ca.password, which the engine does not copy")
 	}
@@ -83,7 +88,8 @@ func TestSecretDataCopiedOnApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	reconcile(t, r, ns, "events")
-	if got := secretText(t, ns, "events-connection"); got["password"] != "n3w" || got["sasl.jaas.config"] != "jaas2" {
+	if got := secretText(t, ns, "events-connection"); got["password"] != "n3w" || got["sasl.jaas.config"] != "jaas2" ||
+		!strings.HasPrefix(got["uri"], "kafka://events-app:n3w@") {
 		t.Fatalf("connection Secret after a new password: %v", got)
 	}
 }

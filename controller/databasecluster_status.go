@@ -28,7 +28,7 @@ func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterS
 			kept := *status
 			*status = mapped.DatabaseClusterStatus
 			status.Conditions, status.DataBearing, status.OneShots = kept.Conditions, kept.DataBearing, kept.OneShots
-			for _, c := range mapped.Conditions {
+			for _, c := range bind(s, status, kept, mapped.Conditions) {
 				c.ObservedGeneration = generation
 				meta.SetStatusCondition(&status.Conditions, c)
 			}

@@ -52,6 +52,14 @@ const (
 	ReadFailedReason = "ReadFailed"
 )
 
+// Reasons of the Ready condition that the operator sets over the engine's.
+const (
+	// BindingIncompleteReason: the child is ready but the binding Secret lacks a key
+	// the engine declares, whose source Secret the child operator has not written
+	// yet; the application has nothing to connect with.
+	BindingIncompleteReason = "BindingIncomplete"
+)
+
 // Finalizer is the finalizer the operator puts on every DatabaseCluster so it can run
 // the engine's cleanup and honour spec.deletionPolicy.
 const Finalizer = "dbaas.io/cleanup"

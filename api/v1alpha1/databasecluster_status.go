@@ -72,9 +72,17 @@ type DatabaseClusterStatus struct {
 	Endpoints []Endpoint `json:"endpoints,omitempty"`
 
 	// ConnectionSecret names the Secret with the credentials and address of the
-	// application user.
+	// application user: for an engine with a binding, the binding Secret, named here
+	// as soon as it is rendered (binding names it once it is complete).
 	// +optional
 	ConnectionSecret string `json:"connectionSecret,omitempty"`
+
+	// Binding makes the cluster a Service Binding (servicebinding.io) Provisioned
+	// Service: it names the Secret with the keys type, provider, host, port,
+	// username, password, database and uri of the application's least-privileged
+	// user, set once the Secret has every key the engine declares.
+	// +optional
+	Binding *BindingReference `json:"binding,omitempty"`
 
 	// Backup reports the state of backups.
 	// +optional
@@ -83,6 +91,11 @@ type DatabaseClusterStatus struct {
 	// Monitoring reports whether metrics are exported.
 	// +optional
 	Monitoring *MonitoringStatus `json:"monitoring,omitempty"`
+
+	// TLS reports whether clients reach the database over TLS and where the CA
+	// certificate to verify it is.
+	// +optional
+	TLS *TLSStatus `json:"tls,omitempty"`
 
 	// DataBearing are the children that hold the cluster's data (its database and
 	// volumes), recorded by UID when the operator creates them. Only deleting the
@@ -145,6 +158,12 @@ type BackupStatus struct {
 	// ContinuousArchiving is True when write-ahead logs or oplogs are being archived.
 	// +optional
 	ContinuousArchiving string `json:"continuousArchiving,omitempty"`
+}
+
+// BindingReference names the binding Secret, in the cluster's namespace.
+type BindingReference struct {
+	// Name of the Secret.
+	Name string `json:"name"`
 }
 
 // ChildRef identifies one child object of the cluster.

@@ -54,6 +54,11 @@ type DatabaseClusterSpec struct {
 	// +optional
 	Monitoring *Monitoring `json:"monitoring,omitempty"`
 
+	// TLS encrypts the traffic between clients and the database. It is on by
+	// default where the child operator supports it; see TLS.
+	// +optional
+	TLS *TLS `json:"tls,omitempty"`
+
 	// Scheduling places the instances on nodes.
 	// +optional
 	Scheduling *Scheduling `json:"scheduling,omitempty"`

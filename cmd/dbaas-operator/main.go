@@ -48,7 +48,7 @@ func main() {
 	})
 	flag.StringVar(&o.NamespaceSelector, "namespace-selector", "", "serve the namespaces with these labels, e.g. dbaas.io/shard=a (a shard of the fleet); the operator restarts when the set changes")
 	flag.StringVar(&o.LeaderElectionID, "leader-election-id", "dbaas-operator.dbaas.io", "name of the leader election lease; give each shard its own")
-	flag.Func("render-memo-size", "bytes of results each engine's memo of the reconcilers' renders may hold, e.g. 32Mi (default 8Mi)", func(v string) error {
+	flag.Func("render-memo-size", "bytes of results each engine's memo of the reconcilers' renders may hold, e.g. 8Mi (default 2Mi)", func(v string) error {
 		q, err := resource.ParseQuantity(v)
 		if err != nil {
 			return err

@@ -177,6 +177,10 @@ func (p *operatorProcess) scrape(ctx context.Context) (metrics, error) {
 // memory is one operator process's memory at one moment.
 type memory struct {
 	RSSBytes int64 `json:"rssBytes"`
+	// AnonBytes and FileBytes split RSSBytes: anonymous memory, and pages of the
+	// mapped binary.
+	AnonBytes int64 `json:"anonBytes"`
+	FileBytes int64 `json:"fileBytes"`
 	// HeapLiveBytes is the heap the last GC found live (go_gc_heap_live_bytes);
 	// nil when the operator does not expose it.
 	HeapLiveBytes *int64 `json:"heapLiveBytes,omitempty"`
@@ -184,11 +188,11 @@ type memory struct {
 
 // memory reads the operator's RSS and live heap.
 func (p *operatorProcess) memory(ctx context.Context) (memory, error) {
-	rss, err := rssBytes(p.pid())
+	rss, err := readResidentMemory(p.pid())
 	if err != nil {
 		return memory{}, err
 	}
-	s := memory{RSSBytes: rss}
+	s := memory{RSSBytes: rss.RSS, AnonBytes: rss.Anon, FileBytes: rss.File}
 	m, err := p.scrape(ctx)
 	if err != nil {
 		return memory{}, err

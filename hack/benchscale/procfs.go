@@ -13,27 +13,51 @@ import (
 // every architecture Linux and Go share.
 const clockTicks = 100
 
+// residentMemory is a process's resident set and its two parts, from
+// /proc/<pid>/status: anonymous memory (heap, stacks) and pages of files it maps
+// (its binary), which a smaller binary shrinks and a smaller heap does not.
+type residentMemory struct {
+	RSS, Anon, File int64
+}
+
 // rssBytes is the resident set size of a process (VmRSS in /proc/<pid>/status).
 func rssBytes(pid int) (int64, error) {
+	m, err := readResidentMemory(pid)
+	return m.RSS, err
+}
+
+// readResidentMemory reads VmRSS, RssAnon and RssFile of a process.
+func readResidentMemory(pid int) (residentMemory, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, fmt.Errorf("cannot read the memory of process %d: %w", pid, err)
+		return residentMemory{}, fmt.Errorf("cannot read the memory of process %d: %w", pid, err)
 	}
 	defer f.Close()
+	var m residentMemory
+	fields := map[string]*int64{"VmRSS:": &m.RSS, "RssAnon:": &m.Anon, "RssFile:": &m.File}
+	found := 0
 	s := bufio.NewScanner(f)
 	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
+		for prefix, into := range fields {
+			rest, ok := strings.CutPrefix(s.Text(), prefix)
+			if !ok {
+				continue
+			}
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			if err != nil {
-				return 0, fmt.Errorf("cannot parse VmRSS of process %d: %w", pid, err)
+				return residentMemory{}, fmt.Errorf("cannot parse %s of process %d: %w", prefix, pid, err)
 			}
-			return kb * 1024, nil
+			*into = kb * 1024
+			found++
 		}
 	}
 	if err := s.Err(); err != nil {
-		return 0, fmt.Errorf("cannot read the memory of process %d: %w", pid, err)
+		return residentMemory{}, fmt.Errorf("cannot read the memory of process %d: %w", pid, err)
 	}
-	return 0, fmt.Errorf("process %d reports no VmRSS", pid)
+	if found != len(fields) {
+		return residentMemory{}, fmt.Errorf("process %d reports only %d of VmRSS, RssAnon and RssFile", pid, found)
+	}
+	return m, nil
 }
 
 // cpuSeconds is the user and system CPU time a process has used

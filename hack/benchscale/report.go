@@ -114,8 +114,8 @@ func (r *report) writeText(w io.Writer) {
 		line(w, "operator writes/cl.", "%.2f  (%s; Events included)", c.OperatorWritesPerCluster, breakdown(c.OperatorWritesPerClusterByMethod))
 		line(w, "Events/cluster", "%.2f objects, %.2f occurrences  (%s)", c.EventsPerCluster, c.EventOccurrencesPerCluster, reasons(c.EventsByReason))
 		line(w, "API server writes/cl.", "%.2f from every client  (%s)", c.APIServerWritesPerCluster, breakdown(c.APIServerWritesPerClusterByResource))
-		line(w, "operator memory", "RSS %s at start, %s at converge; live heap %s at start, %s at converge%s",
-			mib(c.Start.RSSBytes), mib(c.Converged.RSSBytes), heap(c.Start.memory), heap(c.Converged.memory), largest(o.Shards))
+		line(w, "operator memory", "RSS %s at start, %s at converge (%s); live heap %s at start, %s at converge%s",
+			mib(c.Start.RSSBytes), mib(c.Converged.RSSBytes), rssParts(c.Converged.memory), heap(c.Start.memory), heap(c.Converged.memory), largest(o.Shards))
 		for k := range c.Converged.Shards {
 			line(w, fmt.Sprintf("  shard %d", k), "RSS %s at start, %s at converge; live heap %s at start, %s at converge",
 				mib(c.Start.Shards[k].RSSBytes), mib(c.Converged.Shards[k].RSSBytes), heap(c.Start.Shards[k]), heap(c.Converged.Shards[k]))
@@ -127,7 +127,7 @@ func (r *report) writeText(w io.Writer) {
 		if s.FirstError != "" {
 			line(w, "first refusal", "%s", s.FirstError)
 		}
-		line(w, "RSS", "%s → %s (%+.1f%%), peak %s%s", mib(s.Before.RSSBytes), mib(s.After.RSSBytes), s.RSSGrowthPct, mib(s.PeakRSSBytes), largest(o.Shards))
+		line(w, "RSS", "%s → %s (%+.1f%%; %s), peak %s%s", mib(s.Before.RSSBytes), mib(s.After.RSSBytes), s.RSSGrowthPct, rssParts(s.After.memory), mib(s.PeakRSSBytes), largest(o.Shards))
 		if s.HeapGrowthPct != nil {
 			line(w, "live heap", "%s → %s (%+.1f%%)%s", heap(s.Before.memory), heap(s.After.memory), *s.HeapGrowthPct, largest(o.Shards))
 		}
@@ -190,6 +190,11 @@ func reasons(m map[string]int) string {
 		f[k] = float64(v)
 	}
 	return strings.ReplaceAll(breakdown(f), ".00", "")
+}
+
+// rssParts splits an RSS into anonymous memory and pages of the binary.
+func rssParts(m memory) string {
+	return fmt.Sprintf("%s anonymous, %s of files", mib(m.AnonBytes), mib(m.FileBytes))
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }

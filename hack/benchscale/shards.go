@@ -129,7 +129,9 @@ func (ops operators) sample(ctx context.Context) (sample, error) {
 		if err != nil {
 			return sample{}, err
 		}
-		s.RSSBytes = max(s.RSSBytes, m.RSSBytes)
+		if m.RSSBytes > s.RSSBytes {
+			s.RSSBytes, s.AnonBytes, s.FileBytes = m.RSSBytes, m.AnonBytes, m.FileBytes
+		}
 		if m.HeapLiveBytes != nil && (s.HeapLiveBytes == nil || *m.HeapLiveBytes > *s.HeapLiveBytes) {
 			live := *m.HeapLiveBytes
 			s.HeapLiveBytes = &live

@@ -63,6 +63,7 @@ func describeCluster(w io.Writer, c *dbaasv1.DatabaseCluster, ops []dbaasv1.OpsR
 	field("Primary", s.Primary)
 	field("Storage", c.Spec.Storage.Size.String())
 	field("Connection Secret", s.ConnectionSecret)
+	field("TLS", tlsSummary(s.TLS))
 	field("Created", since(&c.CreationTimestamp))
 
 	if len(s.Members) > 0 {
@@ -99,6 +100,20 @@ func describeCluster(w io.Writer, c *dbaasv1.DatabaseCluster, ops []dbaasv1.OpsR
 	opsSummary(w, ops)
 	fmt.Fprintln(w, "Events:")
 	eventTable(w, events)
+}
+
+// tlsSummary says whether clients connect over TLS and where the CA to verify the
+// servers with is; empty when the engine reports nothing.
+func tlsSummary(t *dbaasv1.TLSStatus) string {
+	switch {
+	case t == nil:
+		return ""
+	case !t.Enabled:
+		return "off"
+	case t.CASecretName == "":
+		return fmt.Sprintf("on (%s)", t.Mode)
+	}
+	return fmt.Sprintf("on (%s), CA in Secret %s (ca.crt)", t.Mode, t.CASecretName)
 }
 
 // opsSummary prints the running and pending operations and the most recent finished

@@ -5,7 +5,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 )
 
@@ -23,7 +23,7 @@ func metricsOptions(o Options) metricsserver.Options {
 		return m
 	}
 	m.SecureServing = true
-	m.FilterProvider = filters.WithAuthenticationAndAuthorization
+	m.FilterProvider = metricsAuthFilter
 	m.TLSOpts = tlsOptions(o)
 	// With no tls.crt and tls.key there, controller-runtime generates a
 	// self-signed certificate at start.

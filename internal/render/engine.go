@@ -71,6 +71,9 @@ type Engine struct {
 	// RetainedKeys are the keys kept besides the data-bearing ones under deletionPolicy
 	// Retain (cleanup.retain).
 	RetainedKeys []string
+	// Binding is the key of the rendered Secret that is the cluster's Service
+	// Binding Secret (the engine's binding); "" when the engine has none.
+	Binding string
 	// OneShots are the keys of the children that run once.
 	OneShots []string
 	// DefaultTimeouts are the operation types' default timeouts, in seconds.

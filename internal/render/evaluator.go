@@ -18,14 +18,17 @@ var ErrDeadline = errors.New("the evaluation did not finish within its deadline"
 
 // Memo budgets of the two views of an engine (see Engine.Admission). A cluster's
 // entries (its evaluation and its status mapping) take 7 KiB (postgresql) to 18 KiB
-// (kafka) by sizeOf's estimate, so the reconcilers' default holds the steady state of
-// about 450 to 1,100 clusters per engine. Measured at 1,000 clusters (README, Scale),
-// 32 MiB cost about 25 MiB of live heap for renders that are seldom asked again:
-// the controller's own writes cause no reconcile, so an unchanged cluster comes back
-// only on a resync or a restart. --render-memo-size sets it.
+// (kafka) by sizeOf's estimate, and hold about twice that in live heap, so 2 MiB
+// holds the latest entries of the 100 to 300 clusters per engine that changed last.
+// Measured at 1,000 clusters (README, Scale), 8 MiB memos cost 16 MiB of live heap
+// and 24 MiB of RSS against 2 MiB ones, for no faster convergence: the controller's
+// own writes cause no reconcile, so an unchanged cluster comes back only on a resync
+// or a restart, and each new child status is a new input. What a memo must serve is
+// the short run from a webhook's render of a new spec to the reconcile that follows.
+// --render-memo-size sets the reconcilers' budget.
 const (
-	DefaultMemoBytes          = 8 << 20
-	defaultAdmissionMemoBytes = 8 << 20
+	DefaultMemoBytes          = 2 << 20
+	defaultAdmissionMemoBytes = 2 << 20
 )
 
 // setMemoBudget sets the budget of the reconcilers' memo (n <= 0: DefaultMemoBytes).
@@ -89,7 +92,7 @@ func (ev *evaluator) recall(key [32]byte) (any, bool) {
 }
 
 // Admission is the view of the engine that the admission webhooks evaluate with: the
-// same engine with an instance pool (compiled on first use) and a memo (8 MiB) of
+// same engine with an instance pool (compiled on first use) and a memo (2 MiB) of
 // its own, so that a flood of server-side dry-runs can neither evict the
 // reconcilers' memoized results nor keep their instances busy. Each view reads the
 // other's memo on a miss: a spec the reconcilers rendered is not rendered again for

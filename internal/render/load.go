@@ -176,13 +176,18 @@ func (e *Engine) readHeader(value cue.Value) error {
 			return fmt.Errorf("cannot read operator: %s", describe(err))
 		}
 	}
-	// dataBearing, cleanup.retain and the keys of oneShot are read once here: they
+	// dataBearing, cleanup.retain, binding and the keys of oneShot are read once here: they
 	// must not depend on the input.
 	for field, out := range map[string]*[]string{"dataBearing": &e.DataBearing, "cleanup.retain": &e.RetainedKeys} {
 		if v := value.LookupPath(cue.ParsePath(field)); v.Exists() {
 			if err := v.Decode(out); err != nil {
 				return fmt.Errorf("cannot read %s: %s", field, describe(err))
 			}
+		}
+	}
+	if v := value.LookupPath(cue.ParsePath("binding")); v.Exists() {
+		if err := v.Decode(&e.Binding); err != nil {
+			return fmt.Errorf("cannot read binding: %s", describe(err))
 		}
 	}
 	if v := value.LookupPath(cue.ParsePath("cli")); v.Exists() {

@@ -41,7 +41,7 @@ func sizeOf(v any) int64 {
 		for key, refs := range v.SecretData {
 			n += boxedString + int64(len(key))
 			for dataKey, ref := range refs {
-				n += 3*boxedString + int64(len(dataKey)+len(ref.Secret)+len(ref.Key))
+				n += 4*boxedString + int64(len(dataKey)+len(ref.Secret)+len(ref.Key)+len(ref.URI))
 			}
 		}
 		return n

@@ -38,6 +38,9 @@ type Result struct {
 type SecretKeyRef struct {
 	Secret string `json:"secret"`
 	Key    string `json:"key"`
+	// URI, when set, is the text the value is put into: every "{value}" in it is
+	// replaced by the value, percent-encoded as a URI's userinfo requires.
+	URI string `json:"uri,omitempty"`
 }
 
 // Session renders one cluster stage by stage. Stages are recorded by Apply and
@@ -160,6 +163,9 @@ func (e *Engine) renderValue(v cue.Value, stages []Stage) (*Result, error) {
 		if u, ok := objects[key]; !ok || u["apiVersion"] != "v1" || u["kind"] != "Secret" {
 			return nil, fmt.Errorf("engine %s: secretData.%s names no rendered Secret", e.Name, key)
 		}
+	}
+	if err := checkBinding(e, objects, r.SecretData); err != nil {
+		return nil, err
 	}
 	sort.Slice(r.Objects, func(i, j int) bool { return r.Objects[i].Key < r.Objects[j].Key })
 	return r, nil

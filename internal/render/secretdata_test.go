@@ -26,6 +26,9 @@ func TestSecretData(t *testing.T) {
 		"password":         {Secret: "events-app", Key: "password"},
 		"sasl.jaas.config": {Secret: "events-app", Key: "sasl.jaas.config"},
 		"ca.crt":           {Secret: "events-cluster-ca-cert", Key: "ca.crt"},
+		// The binding's uri is the password put into the listener's address.
+		"uri": {Secret: "events-app", Key: "password",
+			URI: "kafka://events-app:{value}@events-kafka-bootstrap.ns.svc:9093?security.protocol=SASL_SSL&sasl.mechanism=SCRAM-SHA-512"},
 	}
 	got := r.SecretData["connection"]
 	if len(got) != len(want) {
