@@ -63,6 +63,11 @@ const (
 	OpsRequestUIDLabel = "dbaas.io/opsrequest-uid"
 )
 
+// PasswordRotatedByAnnotation is written, with the OpsRequest's UID, in the same
+// patch as a new password (a Password step): the record that the step ran, which a
+// retry reads instead of generating a second password.
+const PasswordRotatedByAnnotation = "dbaas.io/password-rotated-by"
+
 // Finished reports whether the phase is final.
 func (p OpsPhase) Finished() bool {
 	switch p {
