@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -17,8 +18,8 @@ import (
 )
 
 // passwordStep writes a new password into the Secret the plan resolved, if it is
-// still that object. The password and the annotation that records the step (the
-// OpsRequest's UID) go in one patch guarded by the resourceVersion just read, so a
+// still that object. The password, the annotation that records the step (the
+// OpsRequest's UID) and the password's SHA-256 go in one patch guarded by the resourceVersion just read, so a
 // Secret that carries the annotation has this operation's password: the step is
 // done, whether it ran in this reconcile or in one that failed after the write, and
 // no second password is generated. No error or message carries a value.
@@ -49,7 +50,10 @@ func (r *OpsRequestReconciler) passwordStep(ctx context.Context, s *opsScope, st
 	patch, err := json.Marshal(map[string]any{
 		"metadata": map[string]any{
 			"resourceVersion": live.GetResourceVersion(),
-			"annotations":     map[string]any{dbaasv1.PasswordRotatedByAnnotation: string(s.ops.UID)},
+			"annotations": map[string]any{
+				dbaasv1.PasswordRotatedByAnnotation: string(s.ops.UID),
+				dbaasv1.PasswordSHA256Annotation:    fmt.Sprintf("%x", sha256.Sum256([]byte(password))),
+			},
 		},
 		"data": changes,
 	})
