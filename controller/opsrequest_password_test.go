@@ -2,7 +2,10 @@ package controller_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -104,5 +107,52 @@ func drain(r *events.FakeRecorder) chan string {
 			close(out)
 			return out
 		}
+	}
+}
+
+// TestPasswordData: the new password goes into the key and, in each derived key, in
+// place of the old one as is and escaped for a URI's userinfo or query; a derived
+// key without the old password stays as it is, and one that is absent is not added.
+func TestPasswordData(t *testing.T) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	data := map[string]any{
+		"password": b64("p@ss/w rd"),
+		"uri":      b64("postgresql://app:p%40ss%2Fw%20rd@h:5432/app"),
+		"jdbc-uri": b64("jdbc:postgresql://h:5432/app?password=p%40ss%2Fw+rd&user=app"),
+		"pgpass":   b64("h:5432:app:app:p@ss/w rd\n"),
+		"host":     b64("h"),
+	}
+	step := &dbaasv1.OpsPasswordStep{Key: "password", Derived: []string{"uri", "jdbc-uri", "pgpass", "host", "fqdn-uri"}}
+	got, err := controller.PasswordData(data, step, "NEW")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"password": b64("NEW"),
+		"uri":      b64("postgresql://app:NEW@h:5432/app"),
+		"jdbc-uri": b64("jdbc:postgresql://h:5432/app?password=NEW&user=app"),
+		"pgpass":   b64("h:5432:app:app:NEW\n"),
+		"host":     b64("h"),
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("data patch:\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestNewPassword: 32 letters and digits, a different one each time.
+func TestNewPassword(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		p, err := controller.NewPassword()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`^[A-Za-z0-9]{32}$`).MatchString(p) {
+			t.Fatalf("password of %d characters outside letters and digits", len(p))
+		}
+		if seen[p] {
+			t.Fatal("the same password twice")
+		}
+		seen[p] = true
 	}
 }
