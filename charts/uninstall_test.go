@@ -21,7 +21,7 @@ import (
 )
 
 // crdNames are the CRDs the chart installs.
-var crdNames = []string{"databaseclusters.dbaas.io", "opsrequests.dbaas.io"}
+var crdNames = []string{"databaseclusters.dbaas.io", "opsrequests.dbaas.io", "backupstorages.dbaas.io"}
 
 // TestUninstallKeepsData installs the chart with helm into the real API server, with a
 // DatabaseCluster in place, and uninstalls it: the operator, its RBAC and its webhooks

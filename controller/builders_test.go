@@ -33,7 +33,7 @@ func withProxy() clusterOption {
 // withBackup enables scheduled backups to a bucket with the given credentials Secret.
 func withBackup(secret string) clusterOption {
 	return func(c *dbaasv1.DatabaseCluster) {
-		c.Spec.Backup = &dbaasv1.Backup{Enabled: true, Storage: &dbaasv1.BackupStorage{
+		c.Spec.Backup = &dbaasv1.Backup{Enabled: true, Storage: &dbaasv1.InlineBackupStorage{
 			S3: dbaasv1.S3Storage{Bucket: "backups", CredentialsSecret: secret},
 		}}
 	}

@@ -195,6 +195,7 @@ func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []s
 	if r.Resync != nil {
 		b = b.WatchesRawSource(source.Channel(r.Resync, &handler.EnqueueRequestForObject{}))
 	}
+	b = b.Watches(&dbaasv1.BackupStorage{}, handler.EnqueueRequestsFromMapFunc(r.clustersOfStorage))
 	c, err := b.Build(r)
 	if err != nil {
 		return err

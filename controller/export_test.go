@@ -5,3 +5,9 @@ var (
 	OpsTotal    = opsTotal
 	OpsDuration = opsDuration
 )
+
+// The password step's pure parts, for the tests of the controller_test package.
+var (
+	PasswordData = passwordData
+	NewPassword  = newPassword
+)

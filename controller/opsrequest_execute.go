@@ -103,6 +103,8 @@ func (r *OpsRequestReconciler) runStep(ctx context.Context, s *opsScope, step *d
 		return r.createStep(ctx, s, step, verify)
 	case dbaasv1.OpsStepDelete:
 		return r.deleteStep(ctx, s, step, verify)
+	case dbaasv1.OpsStepPassword:
+		return r.passwordStep(ctx, s, step)
 	}
 	return "", permanent(fmt.Errorf("unknown action %q", step.Action))
 }

@@ -81,8 +81,21 @@ func (r *OpsRequestReconciler) planAction(ctx context.Context, s *opsScope, a re
 			step.State, step.Message = dbaasv1.OpsStepDone, fmt.Sprintf("%s %s did not exist when the plan was made: nothing to delete", target.Kind, target.Name)
 		}
 		return step, nil
+	case a.Password != nil:
+		target, found, err := r.resolve(ctx, s, a.Password.Target)
+		if err != nil {
+			return dbaasv1.OpsStep{}, err
+		}
+		if !found {
+			// The child operator has not written its Secret yet: there is no user to rotate.
+			return dbaasv1.OpsStep{}, permanent(fmt.Errorf("%s %s does not exist yet: the child operator has not created the user", target.Kind, target.Name))
+		}
+		return dbaasv1.OpsStep{
+			Name: a.Name, Action: dbaasv1.OpsStepPassword, Target: target, State: dbaasv1.OpsStepPending,
+			Password: &dbaasv1.OpsPasswordStep{Key: a.Password.Key, Derived: a.Password.Derived},
+		}, nil
 	}
-	return dbaasv1.OpsStep{}, permanent(fmt.Errorf("the action has none of patch, create or delete"))
+	return dbaasv1.OpsStep{}, permanent(fmt.Errorf("the action has none of patch, create, delete or password"))
 }
 
 // resolve finds the one object a target names: a child by key among the observed

@@ -103,6 +103,9 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"simulate": cmdSimulate,
 	"events":   cmdEvents,
 	"sleep":    cmdSleep,
+	"setenv":   cmdSetenv,
+
+	"wait-stdout": cmdWaitStdout,
 
 	"restart-operator": cmdRestartOperator,
 	"policies-copy":    cmdPoliciesCopy,

@@ -247,6 +247,7 @@ type Scheduling struct {
 }
 
 // Backup takes scheduled backups to object storage.
+// +kubebuilder:validation:XValidation:rule="!(has(self.storage) && has(self.storageName))",message="set one of backup.storage (inline S3) or backup.storageName (a BackupStorage), not both"
 type Backup struct {
 	// Enabled turns scheduled backups on. Default: false.
 	// +optional
@@ -264,13 +265,22 @@ type Backup struct {
 	// +optional
 	Retention string `json:"retention,omitempty"`
 
-	// Storage is where backups go.
+	// Storage is where backups go, given inline: an S3 bucket with a credentials
+	// Secret. Set this or storageName, not both.
 	// +optional
-	Storage *BackupStorage `json:"storage,omitempty"`
+	Storage *InlineBackupStorage `json:"storage,omitempty"`
+
+	// StorageName names a BackupStorage in this namespace that backups go to (S3,
+	// GCS or Azure Blob, with a Secret or workload identity). Set this or storage,
+	// not both.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	StorageName string `json:"storageName,omitempty"`
 }
 
-// BackupStorage is where backups are stored.
-type BackupStorage struct {
+// InlineBackupStorage is where backups are stored, given in the cluster itself.
+type InlineBackupStorage struct {
 	// S3 is an S3-compatible object store.
 	S3 S3Storage `json:"s3"`
 }
@@ -305,11 +315,17 @@ type S3Storage struct {
 }
 
 // DataSource bootstraps a new cluster from existing data: a backup or another cluster.
-// +kubebuilder:validation:XValidation:rule="[has(self.backup), has(self.cluster)].exists_one(x, x)",message="dataSource needs exactly one of backup or cluster"
+// +kubebuilder:validation:XValidation:rule="[has(self.backup), has(self.cluster), has(self.backupStorage)].exists_one(x, x)",message="dataSource needs exactly one of backup, cluster or backupStorage"
 type DataSource struct {
 	// Backup restores a backup, optionally up to a point in time.
 	// +optional
 	Backup *BackupSource `json:"backup,omitempty"`
+
+	// BackupStorage restores what a cluster backed up to a BackupStorage, read from
+	// the store itself: neither the source cluster nor its backup objects need to
+	// exist (disaster recovery, or a copy into another namespace).
+	// +optional
+	BackupStorage *BackupStorageSource `json:"backupStorage,omitempty"`
 
 	// Cluster clones another DatabaseCluster of the same engine in this namespace.
 	// +optional
@@ -330,6 +346,29 @@ type BackupSource struct {
 	ClusterName string `json:"clusterName,omitempty"`
 
 	// PointInTime restores up to this moment (RFC 3339). Default: the end of the backup.
+	// +optional
+	PointInTime *metav1.Time `json:"pointInTime,omitempty"`
+}
+
+// BackupStorageSource names a backup in a BackupStorage.
+type BackupStorageSource struct {
+	// Name of the BackupStorage, in this namespace.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// Path is what to restore, under the storage's prefix: for postgresql the source
+	// cluster's folder (its name); for mongodb the source cluster's folder and the
+	// backup, such as orders/2026-01-01T03:00:21Z; for mysql the backup's folder,
+	// such as orders-2026-01-01-03:00:21-full.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[^/].*[^/]$|^[^/]$`
+	Path string `json:"path"`
+
+	// PointInTime restores up to this moment (RFC 3339), replaying the logs the
+	// source uploaded after the backup. Default: the end of the backup (postgresql:
+	// the end of the archived WAL).
 	// +optional
 	PointInTime *metav1.Time `json:"pointInTime,omitempty"`
 }

@@ -1,4 +1,4 @@
-// Package v1alpha1 holds the DatabaseCluster and OpsRequest API of the dbaas.io group.
+// Package v1alpha1 holds the DatabaseCluster, OpsRequest and BackupStorage API of the dbaas.io group.
 //
 // These types are the source of the CRDs in config/crd/bases and of the CUE schema in
 // schemas/api. They name no child operator: engines map them onto child resources.
@@ -26,7 +26,7 @@ var (
 
 // addKnownTypes registers the kinds of this group version.
 func addKnownTypes(s *runtime.Scheme) error {
-	s.AddKnownTypes(GroupVersion, &DatabaseCluster{}, &DatabaseClusterList{}, &OpsRequest{}, &OpsRequestList{})
+	s.AddKnownTypes(GroupVersion, &DatabaseCluster{}, &DatabaseClusterList{}, &OpsRequest{}, &OpsRequestList{}, &BackupStorage{}, &BackupStorageList{})
 	metav1.AddToGroupVersion(s, GroupVersion)
 	return nil
 }

@@ -63,6 +63,17 @@ const (
 	OpsRequestUIDLabel = "dbaas.io/opsrequest-uid"
 )
 
+// PasswordRotatedByAnnotation is written, with the OpsRequest's UID, in the same
+// patch as a new password (a Password step): the record that the step ran, which a
+// retry reads instead of generating a second password.
+const PasswordRotatedByAnnotation = "dbaas.io/password-rotated-by"
+
+// PasswordSHA256Annotation is written with a new password: its hex SHA-256, the form
+// in which a child operator that records the password it applied (Percona's
+// percona.com/<cluster>-<user>-hash) says so, for an engine to compare without
+// seeing the password.
+const PasswordSHA256Annotation = "dbaas.io/password-sha256"
+
 // Finished reports whether the phase is final.
 func (p OpsPhase) Finished() bool {
 	switch p {

@@ -35,7 +35,7 @@ func (p *OpsPlan) Applied() bool {
 }
 
 // OpsStepAction is what a step does to its target.
-// +kubebuilder:validation:Enum=Patch;Create;Delete
+// +kubebuilder:validation:Enum=Patch;Create;Delete;Password
 type OpsStepAction string
 
 // The step actions.
@@ -46,6 +46,9 @@ const (
 	OpsStepCreate OpsStepAction = "Create"
 	// OpsStepDelete deletes the target.
 	OpsStepDelete OpsStepAction = "Delete"
+	// OpsStepPassword writes a new password, which the operator generates, into the
+	// target Secret.
+	OpsStepPassword OpsStepAction = "Password"
 )
 
 // OpsStepState is how far a step got.
@@ -67,7 +70,7 @@ const (
 type OpsStep struct {
 	// Name says what the step does.
 	Name string `json:"name"`
-	// Action is Patch, Create or Delete.
+	// Action is Patch, Create, Delete or Password.
 	Action OpsStepAction `json:"action"`
 	// Target is the object the step acts on, with the UID it had when the plan was
 	// made (for a Create, the UID of the object once created). A target with another
@@ -91,6 +94,9 @@ type OpsStep struct {
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +optional
 	Object *runtime.RawExtension `json:"object,omitempty"`
+	// Password is what a Password step writes into its target Secret.
+	// +optional
+	Password *OpsPasswordStep `json:"password,omitempty"`
 	// State is Pending, Started or Done.
 	State OpsStepState `json:"state"`
 	// Message says what the step did.
@@ -106,4 +112,19 @@ type OpsTarget struct {
 	// UID is the object's UID; empty for an object still to be created.
 	// +optional
 	UID types.UID `json:"uid,omitempty"`
+}
+
+// OpsPasswordStep writes a new password into a Secret that a child operator reads.
+// The password is generated when the step runs and written in one patch with the
+// annotation dbaas.io/password-rotated-by (the OpsRequest's UID): a step that may
+// have run finds that annotation and does not generate a second password. The
+// password is never recorded here, in an Event or in a log.
+type OpsPasswordStep struct {
+	// Key is the Secret's data key that holds the password.
+	Key string `json:"key"`
+	// Derived are other data keys that carry the password (a connection URI, a
+	// pgpass line): the old password in them, as is or escaped for a URI, is replaced
+	// by the new one.
+	// +optional
+	Derived []string `json:"derived,omitempty"`
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // OpsType is a day-2 operation on a DatabaseCluster.
-// +kubebuilder:validation:Enum=Start;Stop;Restart;HorizontalScaling;VerticalScaling;VolumeExpansion;Reconfiguring;Upgrade;Backup;Restore;Switchover;RebuildInstance;Custom
+// +kubebuilder:validation:Enum=Start;Stop;Restart;HorizontalScaling;VerticalScaling;VolumeExpansion;Reconfiguring;Upgrade;Backup;Restore;Switchover;RebuildInstance;RotateCredentials;Custom
 type OpsType string
 
 // The operation types.
@@ -25,6 +25,7 @@ const (
 	OpsRestore           OpsType = "Restore"
 	OpsSwitchover        OpsType = "Switchover"
 	OpsRebuildInstance   OpsType = "RebuildInstance"
+	OpsRotateCredentials OpsType = "RotateCredentials"
 	OpsCustom            OpsType = "Custom"
 )
 

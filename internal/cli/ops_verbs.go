@@ -41,6 +41,7 @@ var opVerbs = []opVerb{
 	{use: "rebuild NAME --instance INSTANCE", short: "recreate one instance from scratch (RebuildInstance)", typ: dbaasv1.OpsRebuildInstance, flags: rebuildFlags},
 	{use: "backup NAME [--backup-name B]", short: "take a backup now (Backup)", typ: dbaasv1.OpsBackup, flags: backupFlags},
 	{use: "restore NAME --backup B --to NEW [--point-in-time T]", short: "restore a backup into a new cluster (Restore)", typ: dbaasv1.OpsRestore, flags: restoreFlags},
+	{use: "rotate-credentials NAME", short: "give the application user a new password; the binding Secret follows (RotateCredentials)", typ: dbaasv1.OpsRotateCredentials},
 }
 
 // opOptions are the flags every operation verb has.

@@ -33,6 +33,7 @@ func cacheOptions(namespaces []string) cache.Options {
 		ByObject: map[client.Object]cache.ByObject{
 			&dbaasv1.DatabaseCluster{}: everything,
 			&dbaasv1.OpsRequest{}:      everything,
+			&dbaasv1.BackupStorage{}:   everything,
 			&corev1.Namespace{}:        everything,
 		},
 	}

@@ -198,7 +198,10 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		return nil, err
 	}
 	kinds := childKinds(registry)
-	watched := map[schema.GroupKind]bool{dbaasv1.GroupVersion.WithKind("DatabaseCluster").GroupKind(): true}
+	watched := map[schema.GroupKind]bool{
+		dbaasv1.GroupVersion.WithKind("DatabaseCluster").GroupKind(): true,
+		dbaasv1.GroupVersion.WithKind("BackupStorage").GroupKind():   true,
+	}
 	for _, gvk := range kinds {
 		watched[gvk.GroupKind()] = true
 	}
@@ -209,6 +212,9 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	// webhooks have one of their own: they admit the requests of every namespace).
 	cached := newServedOrLive(c, mgr.GetAPIReader(), namespaces)
 	lookups := watchedFromCache{cached: cached, live: mgr.GetAPIReader(), watched: watched}
+	// The policy judges the BackupStorages a cluster names: from the cache of the
+	// served namespaces, live for the others and for one created a moment ago.
+	gate.Storages = cacheThenLive{cached: cached, live: dbaaswebhook.Retrying(mgr.GetAPIReader())}
 	clusters := &controller.DatabaseClusterReconciler{
 		Resync:        resync,
 		Lookups:       lookups,
@@ -250,6 +256,10 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	}
 	if err := ops.SetupWithManager(mgr, kinds); err != nil {
 		return nil, fmt.Errorf("cannot set up the OpsRequest controller: %w", err)
+	}
+	storages := &controller.BackupStorageReconciler{Client: c, Live: mgr.GetAPIReader()}
+	if err := storages.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("cannot set up the BackupStorage controller: %w", err)
 	}
 	if o.Webhooks {
 		if err := (&dbaaswebhook.DatabaseClusterFinalizer{}).SetupWithManager(mgr); err != nil {

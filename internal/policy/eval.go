@@ -78,7 +78,8 @@ type Namespace struct {
 // ClusterInput is the input of data.dbaas.cluster.violation:
 //
 //	{"cluster": <DatabaseCluster>, "engine": {"name", "versions"},
-//	 "rendered": [<child object>], "namespace": {"name", "labels"}}
+//	 "rendered": [<child object>], "namespace": {"name", "labels"},
+//	 "backupStorages": {<name>: <BackupStorage spec>}}
 //
 // Cluster and each rendered object are JSON-shaped values: map[string]any (the fastest,
 // such as unstructured.Unstructured.Object) or any value encoding/json can marshal.
@@ -87,6 +88,9 @@ type ClusterInput struct {
 	Engine    Engine    `json:"engine"`
 	Rendered  []any     `json:"rendered,omitempty"`
 	Namespace Namespace `json:"namespace"`
+	// BackupStorages are the specs of the BackupStorages the cluster names, by name;
+	// one that does not exist is absent.
+	BackupStorages map[string]any `json:"backupStorages,omitempty"`
 }
 
 // OpsInput is the input of data.dbaas.ops.violation:
@@ -123,13 +127,18 @@ func (s *Set) EvalCluster(ctx context.Context, in ClusterInput) (Decision, error
 	if err != nil {
 		return Decision{}, fmt.Errorf("cannot convert cluster: %w", err)
 	}
-	input := inputObject(lazy, map[string]any{
+	parts := map[string]any{
 		"cluster":   cluster,
 		"engine":    in.Engine.value(),
 		"rendered":  rendered,
 		"namespace": in.Namespace.value(),
-	})
-	return s.eval(ctx, kindCluster, s.cluster, s.clusterCache, clusterQuery, input)
+	}
+	if len(in.BackupStorages) > 0 {
+		if parts["backupStorages"], err = inputValue(in.BackupStorages, lazy); err != nil {
+			return Decision{}, fmt.Errorf("cannot convert the backup storages: %w", err)
+		}
+	}
+	return s.eval(ctx, kindCluster, s.cluster, s.clusterCache, clusterQuery, inputObject(lazy, parts))
 }
 
 // EvalOps runs the ops gate.

@@ -24,6 +24,9 @@ type Gate struct {
 	Problem func() error
 	// Namespaces reads the labels of namespaces (their tier).
 	Namespaces NamespaceReader
+	// Storages reads the BackupStorages a cluster names; nil passes none, so only
+	// the rules on their names apply.
+	Storages client.Reader
 }
 
 // NamespaceReader returns what the gates know of a namespace.
@@ -73,12 +76,42 @@ func (g *Gate) Cluster(ctx context.Context, cluster *dbaasv1.DatabaseCluster, en
 	if set == nil {
 		return g.unavailable(), nil
 	}
+	storages, err := g.backupStorages(ctx, cluster)
+	if err != nil {
+		return Decision{}, err
+	}
 	return set.EvalCluster(ctx, ClusterInput{
-		Cluster:   obj,
-		Engine:    Engine{Name: engine.Name, Versions: engine.VersionNames()},
-		Rendered:  objects,
-		Namespace: ns,
+		Cluster:        obj,
+		Engine:         Engine{Name: engine.Name, Versions: engine.VersionNames()},
+		Rendered:       objects,
+		Namespace:      ns,
+		BackupStorages: storages,
 	})
+}
+
+// backupStorages reads the specs of the BackupStorages the cluster names, by name;
+// one that does not exist (yet) is left out.
+func (g *Gate) backupStorages(ctx context.Context, cluster *dbaasv1.DatabaseCluster) (map[string]any, error) {
+	if g.Storages == nil {
+		return nil, nil
+	}
+	out := map[string]any{}
+	for _, name := range cluster.BackupStorageNames() {
+		bs := &dbaasv1.BackupStorage{}
+		err := g.Storages.Get(ctx, client.ObjectKey{Namespace: cluster.Namespace, Name: name}, bs)
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cannot read BackupStorage %s/%s: %w", cluster.Namespace, name, err)
+		}
+		spec, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&bs.Spec)
+		if err != nil {
+			return nil, fmt.Errorf("cannot convert BackupStorage %s for the policy: %w", name, err)
+		}
+		out[name] = spec
+	}
+	return out, nil
 }
 
 // Ops evaluates the ops gate for an operation on a cluster, with the spec patch the

@@ -89,6 +89,6 @@ func pgCluster(tb testing.TB, opts ...option) map[string]any {
 
 // allOps are every OpsRequest type but Custom.
 var allOps = []string{"Start", "Stop", "Restart", "HorizontalScaling", "VerticalScaling", "VolumeExpansion",
-	"Reconfiguring", "Upgrade", "Backup", "Restore", "Switchover", "RebuildInstance"}
+	"Reconfiguring", "Upgrade", "Backup", "Restore", "Switchover", "RebuildInstance", "RotateCredentials"}
 
 var pgEngine = Engine{Name: "postgresql", Versions: []string{"16", "17"}, Operations: allOps}

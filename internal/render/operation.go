@@ -56,6 +56,16 @@ type Action struct {
 	Patch  *PatchAction   `json:"patch,omitempty"`
 	Create map[string]any `json:"create,omitempty"`
 	Delete *Target        `json:"delete,omitempty"`
+	// Password writes a password the operator generates into a Secret.
+	Password *PasswordAction `json:"password,omitempty"`
+}
+
+// PasswordAction writes a new password into a Secret's key, and into the keys
+// derived from it in place of the old one.
+type PasswordAction struct {
+	Target  Target   `json:"target"`
+	Key     string   `json:"key"`
+	Derived []string `json:"derived,omitempty"`
 }
 
 // PatchAction is a JSON merge patch of an object or its status.

@@ -57,8 +57,9 @@ func (v *DatabaseClusterValidator) SetupWithManager(mgr ctrl.Manager) error {
 
 // ValidateCreate checks a new cluster, that its engine's child operator is
 // installed, and that it would not take over objects that exist already. Nothing
-// runs yet: the engine renders the spec alone, as the reconciler's first evaluation
-// does, which this one then answers.
+// runs yet, but the engine reads what it requires, as the reconciler does: a
+// BackupStorage the cluster names decides what the engine can render (a storage type
+// its child operator cannot use is refused here).
 func (v *DatabaseClusterValidator) ValidateCreate(ctx context.Context, c *dbaasv1.DatabaseCluster) (admission.Warnings, error) {
 	p, err := v.provider(c)
 	if err != nil {
@@ -72,11 +73,11 @@ func (v *DatabaseClusterValidator) ValidateCreate(ctx context.Context, c *dbaasv
 		return nil, err
 	}
 	defer release()
-	in, err := provider.ClusterInput(c)
+	in, err := v.prepare(ctx, p, c)
 	if err != nil {
-		return nil, apierrors.NewInternalError(err)
+		return nil, err
 	}
-	result, err := v.check(ctx, c, p, render.Input{Cluster: in})
+	result, err := v.check(ctx, c, p, in)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import data.dbaas.ops
 _all_ops := [
 	"Start", "Stop", "Restart", "HorizontalScaling", "VerticalScaling", "VolumeExpansion",
 	"Reconfiguring", "Upgrade", "Backup", "Restore", "Switchover", "RebuildInstance",
+	"RotateCredentials",
 ]
 
 # _cluster is a Ready three-instance PostgreSQL cluster with orders-1 as primary.
@@ -114,4 +115,23 @@ test_kafka_refuses_what_strimzi_cannot_do if {
 	bk == {_v("spec.type", "OperationUnsupported", "Strimzi has no backups: Backup is not supported; supported operations: HorizontalScaling, Restart")}
 	rs := ops.violation with input as _kafka({"type": "Restore", "restore": {"backupName": "b"}})
 	rs == {_v("spec.type", "OperationUnsupported", "Strimzi has no backups: Restore is not supported; supported operations: HorizontalScaling, Restart")}
+}
+
+test_rotate_credentials_on_a_ready_cluster if {
+	count(_violations({"type": "RotateCredentials"})) == 0
+}
+
+test_rotate_credentials_needs_a_ready_cluster if {
+	_on({"type": "RotateCredentials"}, {"status": {"phase": "Updating"}}) == {_v(
+		"spec.type", "ClusterNotReady",
+		"RotateCredentials needs a Ready cluster, and orders is Updating; repair it with HorizontalScaling, RebuildInstance, Restart, VerticalScaling",
+	)}
+}
+
+test_kafka_refuses_rotate_credentials_with_the_reason if {
+	vs := ops.violation with input as _kafka({"type": "RotateCredentials"})
+	vs == {_v(
+		"spec.type", "OperationUnsupported",
+		"Strimzi's User Operator generates and keeps the KafkaUser's SCRAM-SHA-512 password in the Secret <cluster>-app; the engine renders no spec.authentication.password.valueFrom through which the operator could set a new one: RotateCredentials is not supported; supported operations: HorizontalScaling, Restart",
+	)}
 }
