@@ -85,12 +85,17 @@ func kinds(t *testing.T, stream []byte) []string {
 	return out
 }
 
-// TestSplit checks that crds.yaml holds our two CRDs and nothing else, and that
+// TestSplit checks that crds.yaml holds our three CRDs and nothing else, and that
 // install.yaml holds the namespace first, the rest of the operator and no CRD.
 func TestSplit(t *testing.T) {
 	m, _ := render(t)
-	if got := strings.Join(kinds(t, m.CRDs), ","); got != "CustomResourceDefinition,CustomResourceDefinition" {
-		t.Errorf("crds.yaml kinds = %s, want the two CRDs", got)
+	if got := strings.Join(kinds(t, m.CRDs), ","); got != "CustomResourceDefinition,CustomResourceDefinition,CustomResourceDefinition" {
+		t.Errorf("crds.yaml kinds = %s, want the three CRDs", got)
+	}
+	for _, name := range []string{"databaseclusters.dbaas.io", "opsrequests.dbaas.io", "backupstorages.dbaas.io"} {
+		if !strings.Contains(string(m.CRDs), "name: "+name+"\n") {
+			t.Errorf("crds.yaml lacks the CRD %s", name)
+		}
 	}
 	got := kinds(t, m.Install)
 	if len(got) == 0 || got[0] != "Namespace" {
