@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -33,18 +34,34 @@ type killPoint struct{ namespace, ops, point string }
 // killed is what the reconcile panics with; controller-runtime recovers it.
 type killed string
 
-// hook is the operator's OpsHook.
-func (k *killSwitch) hook(_ context.Context, point string, ops *dbaasv1.OpsRequest) {
+// hook returns the OpsHook of one operator instance. Once the instance is killed it
+// stays dead: until its manager has stopped it may still retry a reconcile, which
+// panics at the first point it reaches, so only the fresh operator passes points.
+func (k *killSwitch) hook() func(context.Context, string, *dbaasv1.OpsRequest) {
+	var dead atomic.Bool
+	return func(_ context.Context, point string, ops *dbaasv1.OpsRequest) {
+		if dead.Load() {
+			panic(killed(point))
+		}
+		if !k.take(point, ops) {
+			return
+		}
+		dead.Store(true)
+		env.operator.kill()
+		panic(killed(point))
+	}
+}
+
+// take reports whether point of ops is the next armed point, and disarms it.
+func (k *killSwitch) take(point string, ops *dbaasv1.OpsRequest) bool {
 	k.mu.Lock()
+	defer k.mu.Unlock()
 	if len(k.armed) == 0 || k.armed[0] != (killPoint{namespace: ops.Namespace, ops: ops.Name, point: point}) {
-		k.mu.Unlock()
-		return
+		return false
 	}
 	k.armed = k.armed[1:]
 	k.killed = append(k.killed, point)
-	k.mu.Unlock()
-	env.operator.kill()
-	panic(killed(point))
+	return true
 }
 
 // arm adds points to kill at, for one OpsRequest.

@@ -49,7 +49,7 @@ func (p *operatorProcess) start(o operator.Options) error {
 	o.WebhookHost = env.cluster.WebhookHost
 	o.WebhookPort = env.cluster.WebhookPort
 	o.WebhookCertDir = env.cluster.WebhookCertDir
-	o.OpsHook = env.kills.hook
+	o.OpsHook = env.kills.hook()
 	// The write log sits next to the API server, so it counts only the writes the
 	// API server received; the fault injector answers in its place before that.
 	cfg := rest.CopyConfig(env.cluster.Config)
