@@ -170,6 +170,20 @@ type BackupOps struct {
 	// start of its UID, unique to the request.
 	// +optional
 	Name string `json:"name,omitempty"`
+	// StorageName is the BackupStorage, in this namespace, to back up to. Default:
+	// the cluster's own storage. An engine takes only a storage its child operator
+	// can back up to on demand, and says why it refuses another.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	StorageName string `json:"storageName,omitempty"`
+}
+
+// BackupStorageNames are the names of the BackupStorages the operation names.
+func (s *OpsRequestSpec) BackupStorageNames() []string {
+	if s.Backup != nil && s.Backup.StorageName != "" {
+		return []string{s.Backup.StorageName}
+	}
+	return nil
 }
 
 // Restore creates a new DatabaseCluster from a backup.
