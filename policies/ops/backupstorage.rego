@@ -7,6 +7,8 @@ _storage_conf := data.dbaas.backupstorage
 # _storage_refs are the BackupStorages the operation names, by the field that names them.
 _storage_refs["spec.backup.storageName"] := _ops.backup.storageName if _type == "Backup"
 
+_storage_refs["spec.restore.backupStorage.name"] := _ops.restore.backupStorage.name if _type == "Restore"
+
 # METADATA
 # title: BackupStorage names the namespace allows
 # description: >-
