@@ -48,9 +48,9 @@ test_backup_without_a_storage_names_none if {
 
 test_restore_from_a_storage_follows_the_namespace_label if {
 	restore := {"type": "Restore", "restore": {"backupStorage": {"name": "shared", "path": "orders"}}}
-	in := object.union(_input(restore, {}), {"namespace": {"name": "shop", "labels": {"backupstorage.dbaas.io/archive": "true"}}})
+	req := object.union(_input(restore, {}), {"namespace": {"name": "shop", "labels": {"backupstorage.dbaas.io/archive": "true"}}})
 	ops.violation == {_v(
 		"spec.restore.backupStorage.name", "BackupStorageForbidden",
 		"namespace shop may not use BackupStorage shared: its labels backupstorage.dbaas.io/<name> allow archive",
-	)} with input as in
+	)} with input as req
 }
