@@ -170,13 +170,40 @@ type BackupOps struct {
 	// start of its UID, unique to the request.
 	// +optional
 	Name string `json:"name,omitempty"`
+	// StorageName is the BackupStorage, in this namespace, to back up to. Default:
+	// the cluster's own storage. An engine takes only a storage its child operator
+	// can back up to on demand, and says why it refuses another.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	StorageName string `json:"storageName,omitempty"`
 }
 
-// Restore creates a new DatabaseCluster from a backup.
+// BackupStorageNames are the names of the BackupStorages the operation names.
+func (s *OpsRequestSpec) BackupStorageNames() []string {
+	if s.Backup != nil && s.Backup.StorageName != "" {
+		return []string{s.Backup.StorageName}
+	}
+	if s.Restore != nil && s.Restore.BackupStorage != nil {
+		return []string{s.Restore.BackupStorage.Name}
+	}
+	return nil
+}
+
+// Restore restores a backup: a backup object into a new DatabaseCluster
+// (backupName), or what a cluster backed up to a BackupStorage into this cluster
+// (backupStorage), in place of its data.
+// +kubebuilder:validation:XValidation:rule="has(self.backupName) != has(self.backupStorage)",message="set one of restore.backupName or restore.backupStorage"
+// +kubebuilder:validation:XValidation:rule="!has(self.backupStorage) || (!has(self.targetCluster) && !has(self.pointInTime))",message="restore.backupStorage restores into the cluster itself: give no targetCluster, and the point in time as backupStorage.pointInTime"
 type Restore struct {
-	// BackupName is the backup to restore.
+	// BackupName is the backup to restore into a new cluster.
 	// +kubebuilder:validation:MinLength=1
-	BackupName string `json:"backupName"`
+	// +optional
+	BackupName string `json:"backupName,omitempty"`
+	// BackupStorage is a backup in a BackupStorage, in this namespace, to restore
+	// into this cluster, replacing its data (path as in spec.dataSource.backupStorage).
+	// Engines whose child operator restores only into a new cluster refuse it.
+	// +optional
+	BackupStorage *BackupStorageSource `json:"backupStorage,omitempty"`
 	// PointInTime restores up to this moment. Default: the end of the backup.
 	// +optional
 	PointInTime *metav1.Time `json:"pointInTime,omitempty"`

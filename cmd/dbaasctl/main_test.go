@@ -150,6 +150,30 @@ spec: {engine: postgresql, storage: {size: 1Gi}}
 			code:   2,
 			stderr: []string{"--to is required"},
 		},
+		"backup --storage names the BackupStorage": {
+			args:   []string{"--kubeconfig=" + kubeconfig, "-n", "shop", "backup", "orders", "--storage", "archive", "--dry-run", "-o", "yaml"},
+			stdout: []string{"type: Backup", "storageName: archive"},
+		},
+		"restore --storage restores a BackupStorage's backup into the cluster": {
+			args:     []string{"--kubeconfig=" + kubeconfig, "-n", "shop", "restore", "orders", "--storage", "archive", "--path", "orders/2026-01-01T03:00:21Z", "--point-in-time", "2026-01-01T10:00:00Z", "--dry-run", "-o", "yaml"},
+			stdout:   []string{"type: Restore", "name: archive", "path: orders/2026-01-01T03:00:21Z", "pointInTime: \"2026-01-01T10:00:00Z\""},
+			noStdout: "targetCluster",
+		},
+		"restore --storage needs --path": {
+			args:   []string{"restore", "orders", "--storage", "archive", "--dry-run"},
+			code:   2,
+			stderr: []string{"--path is required with --storage"},
+		},
+		"restore --storage takes no --to": {
+			args:   []string{"restore", "orders", "--storage", "archive", "--path", "orders", "--to", "copy", "--dry-run"},
+			code:   2,
+			stderr: []string{"--storage restores into the cluster itself"},
+		},
+		"restore names both ways when given neither": {
+			args:   []string{"restore", "orders", "--dry-run"},
+			code:   2,
+			stderr: []string{"--backup (into a new cluster, with --to) or --storage (into this cluster, with --path) is required"},
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -39,8 +39,8 @@ var opVerbs = []opVerb{
 	{use: "upgrade NAME --version V", short: "upgrade to a version of the engine's catalog (Upgrade)", typ: dbaasv1.OpsUpgrade, flags: upgradeFlags},
 	{use: "switchover NAME [--to INSTANCE]", short: "promote another instance to primary (Switchover)", typ: dbaasv1.OpsSwitchover, flags: switchoverFlags},
 	{use: "rebuild NAME --instance INSTANCE", short: "recreate one instance from scratch (RebuildInstance)", typ: dbaasv1.OpsRebuildInstance, flags: rebuildFlags},
-	{use: "backup NAME [--backup-name B]", short: "take a backup now (Backup)", typ: dbaasv1.OpsBackup, flags: backupFlags},
-	{use: "restore NAME --backup B --to NEW [--point-in-time T]", short: "restore a backup into a new cluster (Restore)", typ: dbaasv1.OpsRestore, flags: restoreFlags},
+	{use: "backup NAME [--backup-name B] [--storage S]", short: "take a backup now (Backup)", typ: dbaasv1.OpsBackup, flags: backupFlags},
+	{use: "restore NAME (--backup B --to NEW | --storage S --path P) [--point-in-time T]", short: "restore a backup into a new cluster, or a BackupStorage's into this one (Restore)", typ: dbaasv1.OpsRestore, flags: restoreFlags},
 	{use: "rotate-credentials NAME", short: "give the application user a new password; the binding Secret follows (RotateCredentials)", typ: dbaasv1.OpsRotateCredentials},
 }
 
@@ -291,34 +291,47 @@ func rebuildFlags(fs *pflag.FlagSet) func(*dbaasv1.OpsRequestSpec, *dbaasv1.Data
 
 func backupFlags(fs *pflag.FlagSet) func(*dbaasv1.OpsRequestSpec, *dbaasv1.DatabaseCluster) error {
 	name := fs.String("backup-name", "", "name of the backup object (default: the OpsRequest's name and the start of its UID)")
+	storage := fs.String("storage", "", "the BackupStorage to back up to (default: the cluster's own)")
 	return func(spec *dbaasv1.OpsRequestSpec, _ *dbaasv1.DatabaseCluster) error {
-		if *name != "" {
-			spec.Backup = &dbaasv1.BackupOps{Name: *name}
+		if *name != "" || *storage != "" {
+			spec.Backup = &dbaasv1.BackupOps{Name: *name, StorageName: *storage}
 		}
 		return nil
 	}
 }
 
 func restoreFlags(fs *pflag.FlagSet) func(*dbaasv1.OpsRequestSpec, *dbaasv1.DatabaseCluster) error {
-	backup := fs.String("backup", "", "the backup to restore (dbaasctl backups list NAME)")
+	backup := fs.String("backup", "", "the backup to restore into a new cluster (dbaasctl backups list NAME)")
 	to := fs.String("to", "", "name of the new DatabaseCluster")
+	storage := fs.String("storage", "", "a BackupStorage to restore from into this cluster, replacing its data (with --path)")
+	path := fs.String("path", "", "with --storage: what to restore, under the storage's prefix (as spec.dataSource.backupStorage.path)")
 	pit := fs.String("point-in-time", "", "restore up to this moment, RFC 3339 (2026-01-01T10:00:00Z; default: the end of the backup)")
 	return func(spec *dbaasv1.OpsRequestSpec, _ *dbaasv1.DatabaseCluster) error {
-		if *backup == "" {
-			return usagef("--backup is required")
-		}
-		if *to == "" {
-			return usagef("--to is required: the name of the new DatabaseCluster")
-		}
-		r := &dbaasv1.Restore{BackupName: *backup, TargetCluster: *to}
+		var at *metav1.Time
 		if *pit != "" {
 			t, err := time.Parse(time.RFC3339, *pit)
 			if err != nil {
 				return usagef("--point-in-time: %q is not an RFC 3339 time such as 2026-01-01T10:00:00Z", *pit)
 			}
-			r.PointInTime = &metav1.Time{Time: t}
+			at = &metav1.Time{Time: t}
 		}
-		spec.Restore = r
+		switch {
+		case *storage != "" && (*backup != "" || *to != ""):
+			return usagef("--storage restores into the cluster itself: give no --backup or --to")
+		case *storage != "":
+			if *path == "" {
+				return usagef("--path is required with --storage: what to restore, under the storage's prefix")
+			}
+			spec.Restore = &dbaasv1.Restore{BackupStorage: &dbaasv1.BackupStorageSource{Name: *storage, Path: *path, PointInTime: at}}
+			return nil
+		case *path != "":
+			return usagef("--path goes with --storage")
+		case *backup == "":
+			return usagef("--backup (into a new cluster, with --to) or --storage (into this cluster, with --path) is required")
+		case *to == "":
+			return usagef("--to is required: the name of the new DatabaseCluster")
+		}
+		spec.Restore = &dbaasv1.Restore{BackupName: *backup, TargetCluster: *to, PointInTime: at}
 		return nil
 	}
 }

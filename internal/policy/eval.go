@@ -97,7 +97,8 @@ type ClusterInput struct {
 //
 //	{"ops": <OpsRequest>, "cluster": <DatabaseCluster with status>,
 //	 "engine": {"name", "versions", "operations"}, "namespace": {"name", "labels"},
-//	 "specPatch": <the engine's spec patch>}
+//	 "specPatch": <the engine's spec patch>,
+//	 "backupStorages": {<name>: <BackupStorage spec>}}
 type OpsInput struct {
 	Ops       any       `json:"ops"`
 	Cluster   any       `json:"cluster"`
@@ -107,6 +108,9 @@ type OpsInput struct {
 	// cluster's spec (the whole spec.config after a Reconfiguring), so the policy
 	// judges the spec the engine would write; nil when it makes none.
 	SpecPatch map[string]any `json:"specPatch,omitempty"`
+	// BackupStorages are the specs of the BackupStorages the operation names, by
+	// name; one that does not exist is absent.
+	BackupStorages map[string]any `json:"backupStorages,omitempty"`
 }
 
 // EvalCluster runs the cluster gate.
@@ -164,6 +168,11 @@ func (s *Set) EvalOps(ctx context.Context, in OpsInput) (Decision, error) {
 	if in.SpecPatch != nil {
 		if parts["specPatch"], err = inputValue(in.SpecPatch, lazy); err != nil {
 			return Decision{}, fmt.Errorf("cannot convert the spec patch: %w", err)
+		}
+	}
+	if len(in.BackupStorages) > 0 {
+		if parts["backupStorages"], err = inputValue(in.BackupStorages, lazy); err != nil {
+			return Decision{}, fmt.Errorf("cannot convert the backup storages: %w", err)
 		}
 	}
 	return s.eval(ctx, kindOps, s.ops, s.opsCache, opsQuery, inputObject(lazy, parts))

@@ -160,7 +160,7 @@ func TestEvalOps(t *testing.T) {
 		"switchover to the primary is the engine's to refuse": {ops: `{"type": "Switchover", "switchover": {"instance": "orders-1"}}`},
 		"restore without backup": {
 			ops:  `{"type": "Restore", "restore": {"backupName": ""}}`,
-			want: []Violation{{"spec.restore.backupName", "BackupNameMissing", "Restore needs restore.backupName: the backup to restore"}},
+			want: []Violation{{"spec.restore.backupName", "BackupNameMissing", "Restore needs restore.backupName or restore.backupStorage: the backup to restore"}},
 		},
 		"reconfiguring a fixed parameter": {
 			ops: `{"type": "Reconfiguring", "reconfiguring": {"config": [{"name": "port", "value": "5433"}, {"name": "work_mem", "value": "8MB"}]}}`,

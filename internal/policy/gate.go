@@ -76,7 +76,7 @@ func (g *Gate) Cluster(ctx context.Context, cluster *dbaasv1.DatabaseCluster, en
 	if set == nil {
 		return g.unavailable(), nil
 	}
-	storages, err := g.backupStorages(ctx, cluster)
+	storages, err := g.backupStorages(ctx, cluster.Namespace, cluster.BackupStorageNames())
 	if err != nil {
 		return Decision{}, err
 	}
@@ -89,21 +89,21 @@ func (g *Gate) Cluster(ctx context.Context, cluster *dbaasv1.DatabaseCluster, en
 	})
 }
 
-// backupStorages reads the specs of the BackupStorages the cluster names, by name;
+// backupStorages reads the specs of the named BackupStorages of a namespace, by name;
 // one that does not exist (yet) is left out.
-func (g *Gate) backupStorages(ctx context.Context, cluster *dbaasv1.DatabaseCluster) (map[string]any, error) {
+func (g *Gate) backupStorages(ctx context.Context, namespace string, names []string) (map[string]any, error) {
 	if g.Storages == nil {
 		return nil, nil
 	}
 	out := map[string]any{}
-	for _, name := range cluster.BackupStorageNames() {
+	for _, name := range names {
 		bs := &dbaasv1.BackupStorage{}
-		err := g.Storages.Get(ctx, client.ObjectKey{Namespace: cluster.Namespace, Name: name}, bs)
+		err := g.Storages.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, bs)
 		if apierrors.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("cannot read BackupStorage %s/%s: %w", cluster.Namespace, name, err)
+			return nil, fmt.Errorf("cannot read BackupStorage %s/%s: %w", namespace, name, err)
 		}
 		spec, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&bs.Spec)
 		if err != nil {
@@ -137,12 +137,17 @@ func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv
 	if err != nil {
 		return Decision{}, err
 	}
+	storages, err := g.backupStorages(ctx, ops.Namespace, ops.Spec.BackupStorageNames())
+	if err != nil {
+		return Decision{}, err
+	}
 	return set.EvalOps(ctx, OpsInput{
-		Ops:       opsObj,
-		Cluster:   clusterObj,
-		Engine:    Engine{Name: engine.Name, Versions: engine.VersionNames(), Operations: engine.Operations},
-		Namespace: ns,
-		SpecPatch: patch,
+		Ops:            opsObj,
+		Cluster:        clusterObj,
+		Engine:         Engine{Name: engine.Name, Versions: engine.VersionNames(), Operations: engine.Operations},
+		Namespace:      ns,
+		SpecPatch:      patch,
+		BackupStorages: storages,
 	})
 }
 

@@ -68,3 +68,46 @@ func TestGateReadsTheNamedBackupStorages(t *testing.T) {
 		t.Fatalf("a failed read: %v, want an error naming the storage", err)
 	}
 }
+
+// TestOpsGateReadsTheNamedBackupStorages: the ops gate judges the spec of the
+// BackupStorage an operation names (a Backup's storageName, a Restore's
+// backupStorage) as the cluster gate does.
+func TestOpsGateReadsTheNamedBackupStorages(t *testing.T) {
+	reg, err := render.NewRegistry(engines.FS(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mongo, _ := reg.Get("mongodb")
+	scheme := runtime.NewScheme()
+	if err := dbaasv1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	gcs := &dbaasv1.BackupStorage{ObjectMeta: metav1.ObjectMeta{Name: "gcs", Namespace: "shop"},
+		Spec: dbaasv1.BackupStorageSpec{Type: dbaasv1.BackupStorageGCS, Bucket: "acme", CredentialsSecretName: "key"}}
+	set := embedded(t)
+	gate := &Gate{Current: func() *Set { return set }, Namespaces: StaticNamespaces{"dbaas.io/tier": "small"},
+		Storages: fake.NewClientBuilder().WithScheme(scheme).WithObjects(gcs).Build()}
+	cluster := &dbaasv1.DatabaseCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: "orders", Namespace: "shop"},
+		Spec: dbaasv1.DatabaseClusterSpec{Engine: "mongodb", Version: "7.0",
+			Storage: dbaasv1.Storage{Size: resource.MustParse("1Gi")}},
+		Status: dbaasv1.DatabaseClusterStatus{Phase: dbaasv1.PhaseReady},
+	}
+	ops := func(spec dbaasv1.OpsRequestSpec) *dbaasv1.OpsRequest {
+		spec.ClusterRef = "orders"
+		return &dbaasv1.OpsRequest{ObjectMeta: metav1.ObjectMeta{Name: "op", Namespace: "shop"}, Spec: spec}
+	}
+	want := "BackupStorage gcs is of type gcs, which tier small may not use (allowed: s3)"
+	for field, op := range map[string]*dbaasv1.OpsRequest{
+		"spec.backup.storageName":         ops(dbaasv1.OpsRequestSpec{Type: dbaasv1.OpsBackup, Backup: &dbaasv1.BackupOps{StorageName: "gcs"}}),
+		"spec.restore.backupStorage.name": ops(dbaasv1.OpsRequestSpec{Type: dbaasv1.OpsRestore, Restore: &dbaasv1.Restore{BackupStorage: &dbaasv1.BackupStorageSource{Name: "gcs", Path: "orders/b1"}}}),
+	} {
+		d, err := gate.Ops(context.Background(), op, cluster, mongo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Violations) != 1 || d.Violations[0].Message != want || d.Violations[0].Field != field {
+			t.Errorf("violations %+v, want one on %s: %s", d.Violations, field, want)
+		}
+	}
+}

@@ -14,11 +14,9 @@ _storage_refs["spec.dataSource.backupStorage.name"] := input.cluster.spec.dataSo
 # description: >-
 #   A cluster may only name the BackupStorages its namespace's labels allow
 #   (names_prefix of data.dbaas.backupstorage), when the namespace has such labels.
-violation contains lib.violation(field, "BackupStorageForbidden", msg) if {
+violation contains v if {
 	some field, name in _storage_refs
-	allowed := lib.backup_storage_names(_storage_conf, _labels)
-	not name in allowed
-	msg := sprintf("namespace %s may not use BackupStorage %s: its labels %s<name> allow %s", [_namespace, name, _storage_conf.names_prefix, _listed(allowed)])
+	some v in lib.backup_storage_name_violations(_storage_conf, _labels, _namespace, field, name)
 }
 
 # METADATA
@@ -41,7 +39,3 @@ violation contains v if {
 	storage := {"type": "s3", "bucket": s3.bucket}
 	some v in lib.backup_storage_violations(_storage_conf, _tier.name, _namespace, storage, "spec.backup.storage.s3", "the inline S3 storage")
 }
-
-_listed(names) := concat(", ", sort(names)) if count(names) > 0
-
-else := "none"

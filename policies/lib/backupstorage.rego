@@ -16,6 +16,22 @@ backup_storage_names(conf, labels) := {substring(k, count(conf.names_prefix), -1
 }
 
 # METADATA
+# title: BackupStorage name within the namespace's allow-list
+# description: >-
+#   Refuses BackupStorage name, at field, when the namespace's labels list the
+#   storages it may use and name is not among them; none otherwise. Clusters and
+#   OpsRequests share it.
+backup_storage_name_violations(conf, labels, namespace, field, name) := {violation(field, "BackupStorageForbidden", msg) |
+	allowed := backup_storage_names(conf, labels)
+	not name in allowed
+	msg := sprintf("namespace %s may not use BackupStorage %s: its labels %s<name> allow %s", [namespace, name, conf.names_prefix, _listed_names(allowed)])
+}
+
+_listed_names(names) := concat(", ", sort(names)) if count(names) > 0
+
+else := "none"
+
+# METADATA
 # title: BackupStorage within the tier
 # description: >-
 #   Judges one storage ({"type", "bucket", "workloadIdentity"?}) named what, at field,

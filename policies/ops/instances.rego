@@ -8,10 +8,13 @@ import data.dbaas.lib
 
 # METADATA
 # title: Restore names a backup
-# description: A restore needs the name of the backup to restore.
+# description: >-
+#   A restore needs the name of the backup to restore, or a backup in a BackupStorage
+#   (restore.backupStorage).
 violation contains lib.violation("spec.restore.backupName", "BackupNameMissing", msg) if {
 	input.ops.spec.type == "Restore"
 	not _unsupported
 	object.get(_ops, ["restore", "backupName"], "") == ""
-	msg := "Restore needs restore.backupName: the backup to restore"
+	not _ops.restore.backupStorage
+	msg := "Restore needs restore.backupName or restore.backupStorage: the backup to restore"
 }

@@ -9,7 +9,8 @@ test_instances_are_the_engine_s_to_judge if {
 test_restore_needs_a_backup_name if {
 	_violations({"type": "Restore", "restore": {"backupName": ""}}) == {_v(
 		"spec.restore.backupName", "BackupNameMissing",
-		"Restore needs restore.backupName: the backup to restore",
+		"Restore needs restore.backupName or restore.backupStorage: the backup to restore",
 	)}
 	count(_violations({"type": "Restore", "restore": {"backupName": "orders-20260101"}})) == 0
+	count(_violations({"type": "Restore", "restore": {"backupStorage": {"name": "archive", "path": "orders"}}})) == 0
 }
