@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
 	"dbaas.io/operator/engines"
@@ -36,6 +38,10 @@ type Source struct {
 	// and Generate writes them, from the Go types in Path, into this directory
 	// relative to the repository root (git-ignored, like everything under bin/).
 	Generated string `json:"generated,omitempty"`
+	// Template, when set, says the CRD files are templates of the project's Helm
+	// chart (cert-manager's): YAML whose template actions sit in comments and in the
+	// values of the labels, which no API server accepts. CRDs drops those labels.
+	Template bool `json:"template,omitempty"`
 }
 
 // Sources are the child CRDs, one entry per engine, read from its
@@ -109,6 +115,33 @@ func (r Resolved) CRDPath() string {
 		return filepath.Join(r.Root, filepath.FromSlash(r.Generated))
 	}
 	return filepath.Join(r.Dir, filepath.FromSlash(r.Path))
+}
+
+// CRDs reads the CRDs of the source as envtest does when it installs them from
+// files. A template source's labels are dropped (see Source.Template); a template
+// action left anywhere else makes it fail.
+func (r Resolved) CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	opts := envtest.CRDInstallOptions{Paths: []string{r.CRDPath()}, ErrorIfPathMissing: true}
+	if err := envtest.ReadCRDFiles(&opts); err != nil {
+		return nil, fmt.Errorf("cannot read the CRDs of %s@%s: %w", r.Module, r.Version, err)
+	}
+	if len(opts.CRDs) == 0 {
+		return nil, fmt.Errorf("no CRDs in %s (%s@%s)", r.CRDPath(), r.Module, r.Version)
+	}
+	if !r.Template {
+		return opts.CRDs, nil
+	}
+	for _, crd := range opts.CRDs {
+		crd.Labels = nil
+		data, err := yaml.Marshal(crd)
+		if err != nil {
+			return nil, err
+		}
+		if strings.Contains(string(data), "{{") {
+			return nil, fmt.Errorf("CRD %s of %s@%s holds a template action outside its labels", crd.Name, r.Module, r.Version)
+		}
+	}
+	return opts.CRDs, nil
 }
 
 // stamp is the first line of a generated source's StampFile.

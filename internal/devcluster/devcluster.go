@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -119,13 +120,24 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		}
 	}
 	crdPaths := []string{filepath.Join(root, "config", "crd", "bases")}
+	var crds []*apiextensionsv1.CustomResourceDefinition
 	if !opts.WithoutChildCRDs {
 		children, err := childcrds.ResolveIn(ctx, root)
 		if err != nil {
 			return nil, fmt.Errorf("cannot find the child CRDs: %w", err)
 		}
 		for _, c := range children {
-			crdPaths = append(crdPaths, c.CRDPath())
+			if !c.Template {
+				crdPaths = append(crdPaths, c.CRDPath())
+				continue
+			}
+			// A chart's template is read here, without the labels envtest would
+			// install as they are.
+			read, err := c.CRDs()
+			if err != nil {
+				return nil, err
+			}
+			crds = append(crds, read...)
 		}
 	}
 
@@ -137,6 +149,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		ErrorIfCRDPathMissing:    true,
 		CRDInstallOptions: envtest.CRDInstallOptions{
 			Paths:   crdPaths,
+			CRDs:    crds,
 			MaxTime: installTimeout,
 		},
 	}
