@@ -23,7 +23,7 @@ func cmdSetenv(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdWaitStdout runs kubectl, in the script's namespace, until its stdout is the
-// content of a file of the script (a value another object was seen to take), for
+// content of a file of the script (trailing newlines aside) (a value another object was seen to take), for
 // a change that follows another one asynchronously:
 //
 //	wait-stdout <timeout> <file> <kubectl args>...
@@ -46,7 +46,7 @@ func cmdWaitStdout(ts *testscript.TestScript, neg bool, args []string) {
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Run(); err != nil {
 			last = err.Error() + ": " + stderr.String()
-		} else if last = stdout.String(); last == want {
+		} else if last = stdout.String(); strings.TrimRight(last, "\n") == strings.TrimRight(want, "\n") {
 			return
 		}
 		if time.Now().After(deadline) {
