@@ -23,8 +23,8 @@ func cmdSetenv(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdWaitStdout runs kubectl, in the script's namespace, until its stdout is the
-// content of a file of the script (trailing newlines aside) (a value another object was seen to take), for
-// a change that follows another one asynchronously:
+// content of a file of the script, trailing newlines aside (a value another object
+// was seen to take), for a change that follows another one asynchronously:
 //
 //	wait-stdout <timeout> <file> <kubectl args>...
 func cmdWaitStdout(ts *testscript.TestScript, neg bool, args []string) {
