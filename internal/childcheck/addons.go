@@ -42,11 +42,12 @@ func MissingAddOn(k Kind, addOn render.AddOn) string {
 		served = "is served only as " + strings.Join(k.Served, ", ")
 	}
 	return fmt.Sprintf("%s renders %s, which %s: install %s's CRDs with: %s; or turn off %s",
-		firstWord(addOn.Feature), k.String(), served, addOn.Name, addOn.Install, addOn.Feature)
+		FeatureField(addOn.Feature), k.String(), served, addOn.Name, addOn.Install, addOn.Feature)
 }
 
-// firstWord is the spec field a feature names first ("spec.monitoring.enabled").
-func firstWord(feature string) string {
+// FeatureField is the spec field that renders an add-on kind, the first word of its
+// feature ("spec.monitoring.enabled"), without the note on how to turn it off.
+func FeatureField(feature string) string {
 	f, _, _ := strings.Cut(feature, " ")
 	return f
 }

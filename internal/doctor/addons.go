@@ -27,18 +27,11 @@ func addOnChecks(served *childcheck.Checker, e *render.Engine) ([]Check, error) 
 		case childcheck.OK:
 			c.Detail = "served"
 		case childcheck.Missing:
-			c.Detail = "not served: optional, a cluster with " + feature(addOn) + " needs it (" + addOn.Name + ")"
+			c.Detail = "not served: optional, a cluster with " + childcheck.FeatureField(addOn.Feature) + " needs it (" + addOn.Name + ")"
 		case childcheck.WrongVersion:
-			c.Detail = "served only as " + strings.Join(k.Served, ", ") + ": optional, a cluster with " + feature(addOn) + " needs it (" + addOn.Name + ")"
+			c.Detail = "served only as " + strings.Join(k.Served, ", ") + ": optional, a cluster with " + childcheck.FeatureField(addOn.Feature) + " needs it (" + addOn.Name + ")"
 		}
 		checks = append(checks, c)
 	}
 	return checks, nil
-}
-
-// feature is the spec field that renders an add-on kind, without the note on how
-// to turn it off.
-func feature(a render.AddOn) string {
-	f, _, _ := strings.Cut(a.Feature, " ")
-	return f
 }

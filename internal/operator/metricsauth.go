@@ -7,13 +7,13 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/cache"
 	"k8s.io/apimachinery/pkg/util/wait"
 	authenticationclient "k8s.io/client-go/kubernetes/typed/authentication/v1"
 	authorizationclient "k8s.io/client-go/kubernetes/typed/authorization/v1"
@@ -36,8 +36,8 @@ const (
 	authzAllowTTL     = 5 * time.Minute
 	authzDenyTTL      = 30 * time.Second
 	reviewTimeout     = 10 * time.Second
-	// reviewCacheEntries bounds each cache: scrapers are few, but anyone who can
-	// reach the port can send tokens.
+	// reviewCacheEntries bounds each cache (the least recently used go first):
+	// scrapers are few, but anyone who can reach the port can send tokens.
 	reviewCacheEntries = 1024
 )
 
@@ -59,9 +59,8 @@ func metricsAuthFilter(config *rest.Config, httpClient *http.Client) (metricsser
 	r := &reviewer{
 		tokens:    authn.TokenReviews(),
 		access:    authz.SubjectAccessReviews(),
-		users:     newTTLCache[authenticationv1.UserInfo](),
-		decisions: newTTLCache[bool](),
-		now:       time.Now,
+		users:     cache.NewLRUExpireCache(reviewCacheEntries),
+		decisions: cache.NewLRUExpireCache(reviewCacheEntries),
 	}
 	return func(log logr.Logger, next http.Handler) (http.Handler, error) {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -71,11 +70,12 @@ func metricsAuthFilter(config *rest.Config, httpClient *http.Client) (metricsser
 }
 
 type reviewer struct {
-	tokens    authenticationclient.TokenReviewInterface
-	access    authorizationclient.SubjectAccessReviewInterface
-	users     *ttlCache[authenticationv1.UserInfo]
-	decisions *ttlCache[bool]
-	now       func() time.Time
+	tokens authenticationclient.TokenReviewInterface
+	access authorizationclient.SubjectAccessReviewInterface
+	// users holds the UserInfo of a token's digest (empty: not authenticated),
+	// decisions whether a user may get a path; both expire and are bounded.
+	users     *cache.LRUExpireCache
+	decisions *cache.LRUExpireCache
 }
 
 func (r *reviewer) serve(log logr.Logger, next http.Handler, w http.ResponseWriter, req *http.Request) {
@@ -123,7 +123,8 @@ func bearerToken(req *http.Request) (string, bool) {
 // is not an error: the scrape is unauthorized.
 func (r *reviewer) authenticate(ctx context.Context, token string) (authenticationv1.UserInfo, bool, error) {
 	key := fmt.Sprintf("%x", sha256.Sum256([]byte(token)))
-	if user, ok := r.users.get(key, r.now()); ok {
+	if cached, ok := r.users.Get(key); ok {
+		user := cached.(authenticationv1.UserInfo)
 		return user, user.Username != "", nil
 	}
 	var status authenticationv1.TokenReviewStatus
@@ -139,18 +140,18 @@ func (r *reviewer) authenticate(ctx context.Context, token string) (authenticati
 	}
 	if !status.Authenticated || status.User.Username == "" {
 		// Cached as an empty user, briefly: a token may become valid.
-		r.users.put(key, authenticationv1.UserInfo{}, r.now(), authnFailCacheTTL)
+		r.users.Add(key, authenticationv1.UserInfo{}, authnFailCacheTTL)
 		return authenticationv1.UserInfo{}, false, nil
 	}
-	r.users.put(key, status.User, r.now(), authnCacheTTL)
+	r.users.Add(key, status.User, authnCacheTTL)
 	return status.User, true, nil
 }
 
 // authorize reports whether user may verb the non-resource path.
 func (r *reviewer) authorize(ctx context.Context, user authenticationv1.UserInfo, verb, path string) (bool, error) {
 	key := decisionKey(user, verb, path)
-	if allowed, ok := r.decisions.get(key, r.now()); ok {
-		return allowed, nil
+	if allowed, ok := r.decisions.Get(key); ok {
+		return allowed.(bool), nil
 	}
 	extra := map[string]authorizationv1.ExtraValue{}
 	for k, v := range user.Extra {
@@ -178,7 +179,7 @@ func (r *reviewer) authorize(ctx context.Context, user authenticationv1.UserInfo
 	if allowed {
 		ttl = authzAllowTTL
 	}
-	r.decisions.put(key, allowed, r.now(), ttl)
+	r.decisions.Add(key, allowed, ttl)
 	return allowed, nil
 }
 
@@ -207,48 +208,4 @@ func retryReview(ctx context.Context, review func(context.Context) error) error 
 		return last
 	}
 	return err
-}
-
-// ttlCache is a small map whose entries expire, bounded by reviewCacheEntries.
-type ttlCache[V any] struct {
-	mu      sync.Mutex
-	entries map[string]ttlEntry[V]
-}
-
-type ttlEntry[V any] struct {
-	value   V
-	expires time.Time
-}
-
-func newTTLCache[V any]() *ttlCache[V] {
-	return &ttlCache[V]{entries: map[string]ttlEntry[V]{}}
-}
-
-func (c *ttlCache[V]) get(key string, now time.Time) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if !ok || !now.Before(e.expires) {
-		var zero V
-		return zero, false
-	}
-	return e.value, true
-}
-
-// put stores value for ttl. A full cache first drops what expired, and
-// everything if nothing did: a flood of tokens costs reviews, never memory.
-func (c *ttlCache[V]) put(key string, value V, now time.Time, ttl time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.entries[key]; !ok && len(c.entries) >= reviewCacheEntries {
-		for k, e := range c.entries {
-			if !now.Before(e.expires) {
-				delete(c.entries, k)
-			}
-		}
-		if len(c.entries) >= reviewCacheEntries {
-			clear(c.entries)
-		}
-	}
-	c.entries[key] = ttlEntry[V]{value: value, expires: now.Add(ttl)}
 }

@@ -1,11 +1,13 @@
 package operator
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
+	"k8s.io/apimachinery/pkg/util/cache"
 )
 
 func TestBearerToken(t *testing.T) {
@@ -49,30 +51,12 @@ func TestDecisionKeyNamesEverythingReviewed(t *testing.T) {
 	}
 }
 
-func TestTTLCacheExpiresAndStaysBounded(t *testing.T) {
-	c := newTTLCache[bool]()
-	now := time.Unix(1000, 0)
-	c.put("a", true, now, time.Minute)
-	if v, ok := c.get("a", now.Add(59*time.Second)); !ok || !v {
-		t.Fatal("a fresh entry was not found")
-	}
-	if _, ok := c.get("a", now.Add(time.Minute)); ok {
-		t.Fatal("an expired entry was found")
-	}
+func TestReviewCachesStayBounded(t *testing.T) {
+	r := &reviewer{users: cache.NewLRUExpireCache(reviewCacheEntries), decisions: cache.NewLRUExpireCache(reviewCacheEntries)}
 	for i := range 3 * reviewCacheEntries {
-		c.put(string(rune(i))+"k", true, now, time.Hour)
-		if len(c.entries) > reviewCacheEntries {
-			t.Fatalf("the cache holds %d entries, more than %d", len(c.entries), reviewCacheEntries)
+		r.users.Add(fmt.Sprint(i), authenticationv1.UserInfo{}, time.Hour)
+		if n := len(r.users.Keys()); n > reviewCacheEntries {
+			t.Fatalf("the cache holds %d entries, more than %d", n, reviewCacheEntries)
 		}
-	}
-	// Entries that expired make room before anything fresh is dropped.
-	c = newTTLCache[bool]()
-	for i := range reviewCacheEntries - 1 {
-		c.put(string(rune(i))+"old", true, now, time.Second)
-	}
-	c.put("fresh", true, now, time.Hour)
-	c.put("new", true, now.Add(time.Minute), time.Hour)
-	if _, ok := c.get("fresh", now.Add(time.Minute)); !ok || len(c.entries) != 2 {
-		t.Errorf("a full cache dropped a fresh entry or kept expired ones: %d entries", len(c.entries))
 	}
 }
