@@ -36,6 +36,10 @@ type convergeResult struct {
 	// client (writers, operator, simulator, garbage collector), also by resource.
 	APIServerWritesPerCluster           float64            `json:"apiServerWritesPerCluster"`
 	APIServerWritesPerClusterByResource map[string]float64 `json:"apiServerWritesPerClusterByResource"`
+	// CPUSecondsByProcess is the CPU time each process used from the first create
+	// to the last cluster Ready: the operators, kube-apiserver, etcd,
+	// kube-controller-manager and the benchmark's own process (writers, simulator).
+	CPUSecondsByProcess map[string]float64 `json:"cpuSecondsByProcess"`
 	// Start is the operators before any cluster; Converged once their queues emptied.
 	Start     sample `json:"start"`
 	Converged sample `json:"converged"`
@@ -57,6 +61,10 @@ func (b *bench) converge(ctx context.Context) (*convergeResult, error) {
 		return nil, err
 	}
 
+	cpuBefore, err := cpuByProcess()
+	if err != nil {
+		return nil, err
+	}
 	progress("creating %d clusters with %d writers, webhooks on", b.o.clusters, b.o.writers)
 	began := time.Now()
 	err = forEach(ctx, b.o.clusters, b.o.writers, func(ctx context.Context, i int) error {
@@ -74,6 +82,10 @@ func (b *bench) converge(ctx context.Context) (*convergeResult, error) {
 	if err := b.waitAllReady(ctx, began); err != nil {
 		return nil, err
 	}
+	cpuAfter, err := cpuByProcess()
+	if err != nil {
+		return nil, err
+	}
 	latencies, last := b.tracker.createToReady()
 	p50, p99 := percentiles(latencies)
 	r := &convergeResult{
@@ -82,6 +94,8 @@ func (b *bench) converge(ctx context.Context) (*convergeResult, error) {
 		P50Ms:          ms(p50),
 		P99Ms:          ms(p99),
 		Start:          start,
+
+		CPUSecondsByProcess: cpuSpent(cpuBefore, cpuAfter),
 	}
 	progress("all %d Ready after %.1fs; waiting for the operator to settle", b.o.clusters, r.Seconds)
 

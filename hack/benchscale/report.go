@@ -110,6 +110,7 @@ func (r *report) writeText(w io.Writer) {
 		fmt.Fprintf(w, "\noperator (%s, garbage collector%s)\n", what, mode)
 		line(w, "all Ready", "%.1f s  (%.2fx the floor; creates sent in %.1f s)", c.Seconds, c.RatioToFloor, c.CreatesSeconds)
 		line(w, "create → Ready", "p50 %s, p99 %s", seconds(c.P50Ms), seconds(c.P99Ms))
+		line(w, "CPU until all Ready", "%s  (CPU s; the machine had %.0f)", breakdown(c.CPUSecondsByProcess), c.Seconds*float64(r.Machine.CPUs))
 		line(w, "reconciles/cluster", "%s", breakdown(c.ReconcilesPerCluster))
 		line(w, "operator writes/cl.", "%.2f  (%s; Events included)", c.OperatorWritesPerCluster, breakdown(c.OperatorWritesPerClusterByMethod))
 		line(w, "Events/cluster", "%.2f objects, %.2f occurrences  (%s)", c.EventsPerCluster, c.EventOccurrencesPerCluster, reasons(c.EventsByReason))
