@@ -6,10 +6,14 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
+	"dbaas.io/operator/engines"
+	"dbaas.io/operator/internal/simulate"
 )
 
 // TestBindingIncomplete: a ready child whose binding Secret lacks the password
@@ -72,5 +76,48 @@ func TestBindingIncomplete(t *testing.T) {
 		if strings.TrimSpace(got[k]) == "" {
 			t.Errorf("connection Secret lacks %s", k)
 		}
+	}
+}
+
+// TestBindingCreatedComplete: a new cluster's binding Secret is not created before
+// its source exists (a Secret without credentials, then its update, would be two
+// writes and an Event for nothing usable); the cluster names it, reports it
+// incomplete and looks again, and the Secret is created whole once CloudNativePG has
+// written its app Secret.
+func TestBindingCreatedComplete(t *testing.T) {
+	ns := namespace(t)
+	ctx := context.Background()
+	c := newCluster(ns, "ledger")
+	if err := k8s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	registry := embeddedRegistry(t)
+	r := reconciler(k8s, registry)
+	if res := reconcile(t, r, ns, "ledger"); res.RequeueAfter == 0 {
+		t.Error("an incomplete binding is not looked at again")
+	}
+	err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "ledger-connection"}, &corev1.Secret{})
+	if !apierrors.IsNotFound(err) {
+		t.Fatalf("the connection Secret before its source exists: %v; want NotFound", err)
+	}
+	got := getCluster(t, ns, "ledger")
+	if got.Status.ConnectionSecret != "ledger-connection" || got.Status.Binding != nil {
+		t.Errorf("connectionSecret %q, binding %+v; want ledger-connection and no binding", got.Status.ConnectionSecret, got.Status.Binding)
+	}
+
+	sim, err := simulate.New(k8s, registry, engines.Simulations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.Cluster(ctx, ns, "ledger", "healthy"); err != nil {
+		t.Fatal(err)
+	}
+	reconcile(t, r, ns, "ledger")
+	got = getCluster(t, ns, "ledger")
+	if got.Status.Phase != dbaasv1.PhaseReady || got.Status.Binding == nil || got.Status.Binding.Name != "ledger-connection" {
+		t.Fatalf("phase %s, binding %+v; want Ready with binding ledger-connection", got.Status.Phase, got.Status.Binding)
+	}
+	if secret := secretText(t, ns, "ledger-connection"); secret["password"] == "" || secret["uri"] == "" {
+		t.Errorf("connection Secret %v: want it created with the password and the uri", secret)
 	}
 }

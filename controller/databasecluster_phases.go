@@ -129,7 +129,7 @@ func (r *DatabaseClusterReconciler) checkPolicy(ctx context.Context, s *clusterS
 // cluster and owned by it unless the engine keeps it ownerless (data). A Secret the
 // engine fills from other Secrets (secretData) gets their values now, after the
 // policy, which never sees them; what the binding Secret lacks is noted for the
-// status. The children that hold data and the one-shots are
+// status, and a binding Secret that lacks keys is not created yet. The children that hold data and the one-shots are
 // recorded in status as they are created. An API error is reported and retried with
 // backoff.
 func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) (ctrl.Result, error) {
@@ -151,10 +151,18 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 			s.halt(dbaasv1.ReadFailedReason, err.Error())
 			return ctrl.Result{}, err
 		}
+		ref := apply.RefOf(desired)
 		if o.Key == engine.Binding {
 			s.binding = &bindingState{name: desired.GetName(), missing: missing}
+			// A new binding Secret is created once it is complete: a Secret without
+			// credentials, then the update that completes it, would cost every new
+			// cluster two writes (and an Event) for nothing an application can use. One
+			// that exists is written as rendered, so that it never keeps what its
+			// source no longer holds.
+			if len(missing) > 0 && byRef[ref] == nil {
+				continue
+			}
 		}
-		ref := apply.RefOf(desired)
 		stored, err := r.Applier.Apply(ctx, desired, byRef[ref])
 		if gvk := desired.GroupVersionKind(); kindNotServed(err) && engine.IsAddOn(gvk) {
 			// An add-on kind without its CRD holds back only its own objects.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -199,7 +200,8 @@ func onlyWrites(byMethod map[string]float64) map[string]float64 {
 var apiWriteVerbs = map[string]bool{"POST": true, "PUT": true, "PATCH": true, "APPLY": true, "DELETE": true, "DELETECOLLECTION": true}
 
 // apiWrites are the API server's write requests (not dry runs), by resource and
-// subresource.
+// subresource; the refused ones (a conflict, an object that already exists) apart,
+// under the resource and the HTTP code.
 func apiWrites(m metrics) map[string]float64 {
 	out := map[string]float64{}
 	for _, sample := range m["apiserver_request_total"].GetMetric() {
@@ -213,6 +215,9 @@ func apiWrites(m metrics) map[string]float64 {
 		resource := labels["resource"]
 		if sub := labels["subresource"]; sub != "" {
 			resource += "/" + sub
+		}
+		if code := labels["code"]; code != "" && !strings.HasPrefix(code, "2") {
+			resource += " " + code
 		}
 		out[resource] += value(sample)
 	}

@@ -186,20 +186,12 @@ func (e *Engine) status(in Input, observed map[string]map[string]any, backups []
 	}
 	r, err := e.bounded(key, func(inst *instance) (any, error) {
 		defer e.timed(stageStatus, time.Now())
-		v, err := e.fill(inst, b)
+		v, err := e.fillInto(inst, inst.lean, b,
+			filling{name: "observed children", path: observedPath, data: obs},
+			filling{name: "backups", path: backupsPath, data: bk})
 		if err != nil {
 			return nil, err
 		}
-		obsValue, err := CompileJSON(inst.ctx, "observed children", obs)
-		if err != nil {
-			return nil, err
-		}
-		v = v.FillPath(observedPath, obsValue)
-		bkValue, err := CompileJSON(inst.ctx, "backups", bk)
-		if err != nil {
-			return nil, err
-		}
-		v = v.FillPath(backupsPath, bkValue)
 		ev := &statusEvaluation{}
 		result := v.LookupPath(resultPath)
 		// An incomplete value would decode as null, silently dropping part of the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 )
 
 // Input is what the operator fills into an engine's `input` before evaluating it.
@@ -58,15 +59,37 @@ func (e *Engine) fill(inst *instance, inputJSON []byte) (cue.Value, error) {
 	return e.fillInto(inst, inst.lean, inputJSON)
 }
 
-// fillInto returns v, a value of inst, with input filled in. Callers hold the
-// instance.
-func (e *Engine) fillInto(inst *instance, v cue.Value, inputJSON []byte) (cue.Value, error) {
+// filling is a JSON document an evaluation fills in beside the input: the observed
+// children and backups of a status mapping, an operation's input.
+type filling struct {
+	// name names the document in errors.
+	name string
+	path cue.Path
+	data []byte
+}
+
+// fillInto returns v, a value of inst, with input and the other documents filled
+// in. They are unified with v at once: each unification with the package makes CUE
+// evaluate all of it again, so filling the input, the observed children and the
+// backups one after the other cost three evaluations of the engine instead of one.
+// Callers hold the instance.
+func (e *Engine) fillInto(inst *instance, v cue.Value, inputJSON []byte, more ...filling) (cue.Value, error) {
 	e.shared.fills.Add(1)
 	in, err := CompileJSON(inst.ctx, "engine input", inputJSON)
 	if err != nil {
 		return cue.Value{}, err
 	}
-	v = v.FillPath(inputPath, in)
+	// The documents are gathered into one value first: filling them into a value of
+	// their own evaluates only them.
+	docs := inst.ctx.BuildExpr(ast.NewStruct()).FillPath(inputPath, in)
+	for _, f := range more {
+		d, err := CompileJSON(inst.ctx, f.name, f.data)
+		if err != nil {
+			return cue.Value{}, err
+		}
+		docs = docs.FillPath(f.path, d)
+	}
+	v = v.Unify(docs)
 	if err := v.LookupPath(inputPath).Err(); err != nil {
 		return cue.Value{}, fmt.Errorf("engine %s refuses the input: %s", e.Name, describe(err))
 	}

@@ -162,15 +162,10 @@ func (e *Engine) Operation(in Input, ops OpsInput, opType string) (*Operation, e
 		return &out, nil
 	}
 	r, err := e.bounded(key, func(inst *instance) (any, error) {
-		v, err := e.fillInto(inst, inst.value, b)
+		v, err := e.fillInto(inst, inst.value, b, filling{name: "operation input", path: opsPath, data: opsJSON})
 		if err != nil {
 			return nil, err
 		}
-		opsValue, err := CompileJSON(inst.ctx, "operation input", opsJSON)
-		if err != nil {
-			return nil, err
-		}
-		v = v.FillPath(opsPath, opsValue)
 		op := v.LookupPath(cue.MakePath(cue.Str("operations"), cue.Str(opType)))
 		out := &Operation{}
 		if err := op.Decode(out); err != nil {

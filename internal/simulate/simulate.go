@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
@@ -198,11 +199,14 @@ func (s *Simulator) play(engine string, child *unstructured.Unstructured, scenar
 	if err != nil {
 		return nil, err
 	}
-	v := sim.FillPath(childPath, in).
+	// The documents are gathered first and unified with the simulation once: each
+	// unification with it evaluates all of it again.
+	docs := s.ctx.BuildExpr(ast.NewStruct()).FillPath(childPath, in).
 		FillPath(nowPath, child.GetCreationTimestamp().UTC().Format(time.RFC3339))
 	if scenario != "" {
-		v = v.FillPath(scenarioPath, scenario)
+		docs = docs.FillPath(scenarioPath, scenario)
 	}
+	v := sim.Unify(docs)
 	p := &played{}
 	if err := v.LookupPath(statusPath).Decode(&p.status); err != nil {
 		return nil, fmt.Errorf("cannot simulate %s %s (%s): %w", child.GetKind(), child.GetName(), scenario, err)
