@@ -28,7 +28,7 @@ func (e *Engine) Requires(in Input) (map[string]ObjectRef, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev, err := e.evaluate(b, partRequires)
+	ev, err := e.evaluate(b)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func (e *Engine) Preconditions(in Input) ([]Precondition, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev, err := e.evaluate(b, partPreconditions)
+	ev, err := e.evaluate(b)
 	if err != nil {
 		return nil, err
 	}
@@ -54,61 +54,38 @@ func (e *Engine) Preconditions(in Input) ([]Precondition, error) {
 	return pre, unmarshalField(ev.preconditions, &pre)
 }
 
-// part is one of what an evaluation yields.
-type part int
-
-const (
-	partRequires part = iota
-	partPreconditions
-	partRender
-)
-
 // evaluation is what a reconcile reads from the lean package for one input: the
-// requires, the preconditions and the render of every stage. They are evaluated on
-// one filled value, so the parts they share (the input, the spec with its defaults)
-// are evaluated once rather than once each.
+// requires, the preconditions and the render of every stage. Filling the input in
+// evaluates the whole package, so the three are read from one filled value whatever
+// the caller asked for: a webhook's render answers the reconcile's requires, and
+// when the lookups find nothing (a new cluster's own child) its preconditions and
+// render too.
 type evaluation struct {
 	// requires and preconditions are JSON, nil when the engine has no such field.
 	requires, preconditions []byte
 	preconditionsErr        error
 	result                  *Result
 	renderErr               error
-	// done says which parts were evaluated.
-	done [partRender + 1]bool
 }
 
-// evaluate returns an evaluation of the input that holds the wanted part, memoized.
-// A reconcile asks for the requires, then for the preconditions and the render of
-// the input completed with the lookups: the preconditions and the render are
-// evaluated together, and with the requires too when the engine requires nothing
-// (the input then needs no lookups), so the rest of the reconcile costs a hash.
-func (e *Engine) evaluate(input []byte, want part) (*evaluation, error) {
+// evaluate returns the evaluation of the input, memoized.
+func (e *Engine) evaluate(input []byte) (*evaluation, error) {
 	key := memoKey("evaluation", input)
-	if r, ok := e.ev.recall(key); ok && r.(*evaluation).done[want] {
+	if r, ok := e.ev.recall(key); ok {
 		return r.(*evaluation), nil
 	}
-	r, err := e.bounded(memoKey("evaluation", input, []byte{byte(want)}), func(inst *instance) (any, error) {
+	r, err := e.bounded(key, func(inst *instance) (any, error) {
 		defer e.timed(stageRender, time.Now())
 		v, err := e.fill(inst, input)
 		if err != nil {
 			return nil, err
 		}
 		ev := &evaluation{}
-		ev.done[partRequires] = true
 		if ev.requires, err = e.fieldJSON(v, "requires"); err != nil {
 			return nil, err
 		}
-		// An input that needs no lookups, or that has them (a reconcile asks for the
-		// preconditions only once it filled them in), is the one the render needs too.
-		complete := requiresNothing(ev.requires) || want == partPreconditions
-		if complete {
-			ev.preconditions, ev.preconditionsErr = e.fieldJSON(v, "preconditions")
-			ev.done[partPreconditions] = true
-		}
-		if complete || want == partRender {
-			ev.result, ev.renderErr = e.renderValue(v, Stages)
-			ev.done[partRender] = true
-		}
+		ev.preconditions, ev.preconditionsErr = e.fieldJSON(v, "preconditions")
+		ev.result, ev.renderErr = e.renderValue(v, Stages)
 		e.ev.memo.Add(key, ev)
 		return ev, nil
 	})
@@ -116,13 +93,6 @@ func (e *Engine) evaluate(input []byte, want part) (*evaluation, error) {
 		return nil, err
 	}
 	return r.(*evaluation), nil
-}
-
-// requiresNothing reports whether a requires field (JSON, or nil when absent) names
-// no object.
-func requiresNothing(requires []byte) bool {
-	var refs map[string]json.RawMessage
-	return requires == nil || (json.Unmarshal(requires, &refs) == nil && len(refs) == 0)
 }
 
 // unmarshalField decodes a field's JSON; an absent field (nil) leaves out untouched.

@@ -24,8 +24,10 @@ func TestReconcileEvaluations(t *testing.T) {
 		name    string
 		input   Input
 		lookups map[string]map[string]any
-		webhook bool
-		fills   int64
+		// requires is how many objects the engine names (default: the lookups').
+		requires int
+		webhook  bool
+		fills    int64
 	}{
 		// The engine requires nothing: one evaluation answers all three calls.
 		{name: "requires nothing", input: withVersion("a"), fills: 1},
@@ -37,6 +39,9 @@ func TestReconcileEvaluations(t *testing.T) {
 			"existingCluster": {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": map[string]any{"name": "c"}}}, fills: 2},
 		{name: "requires a lookup, after the webhook", input: pgInput("d"), webhook: true, lookups: map[string]map[string]any{
 			"existingCluster": {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": map[string]any{"name": "d"}}}, fills: 2},
+		// A new cluster's own Cluster does not exist yet: the input with the lookups is
+		// the one without them, and the webhook's evaluation answers everything.
+		{name: "requires a lookup that finds nothing, after the webhook", input: pgInput("e"), requires: 1, webhook: true, fills: 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,8 +55,8 @@ func TestReconcileEvaluations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(refs) != len(tc.lookups) {
-				t.Fatalf("requires %v, want the keys of %v", refs, tc.lookups)
+			if want := max(tc.requires, len(tc.lookups)); len(refs) != want {
+				t.Fatalf("requires %v, want %d objects", refs, want)
 			}
 			in := tc.input
 			in.Context.Lookups = tc.lookups

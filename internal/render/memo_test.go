@@ -94,7 +94,7 @@ func TestMemoSizeEstimates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ev, err := e.evaluate(b, partRender)
+			ev, err := e.evaluate(b)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -69,7 +69,7 @@ func (s *Session) Apply(stage Stage) {
 // and stage list returns the memoized result without evaluating anything.
 func (s *Session) Result() (*Result, error) {
 	if slices.Equal(s.stages, Stages) {
-		ev, err := s.engine.evaluate(s.input, partRender)
+		ev, err := s.engine.evaluate(s.input)
 		if err != nil {
 			return nil, err
 		}
