@@ -24,6 +24,10 @@ type convergeResult struct {
 	// over the shards. ReconcilesPerCluster is by controller
 	// (controller_runtime_reconcile_total).
 	ReconcilesPerCluster map[string]float64 `json:"reconcilesPerCluster"`
+	// EvaluationsPerCluster are the CUE evaluations the operators ran (memo hits
+	// excluded), by stage: render (requires, preconditions and stages) or status
+	// (dbaas_render_duration_seconds).
+	EvaluationsPerCluster map[string]float64 `json:"evaluationsPerCluster"`
 	// OperatorWritesPerCluster are the operators' writing requests
 	// (rest_client_requests_total, Events included), also by method.
 	OperatorWritesPerCluster         float64            `json:"operatorWritesPerCluster"`
@@ -118,6 +122,9 @@ func (b *bench) converge(ctx context.Context) (*convergeResult, error) {
 	r.ReconcilesPerCluster = perCluster(subtract(
 		opAfter.sumBy("controller_runtime_reconcile_total", "controller", nil),
 		opBefore.sumBy("controller_runtime_reconcile_total", "controller", nil)), n)
+	r.EvaluationsPerCluster = perCluster(subtract(
+		opAfter.sumBy("dbaas_render_duration_seconds", "stage", nil),
+		opBefore.sumBy("dbaas_render_duration_seconds", "stage", nil)), n)
 	r.OperatorWritesPerClusterByMethod = perCluster(onlyWrites(subtract(
 		opAfter.sumBy("rest_client_requests_total", "method", nil),
 		opBefore.sumBy("rest_client_requests_total", "method", nil))), n)

@@ -63,6 +63,9 @@ func value(m *dto.Metric) float64 {
 		return m.Gauge.GetValue()
 	case m.Untyped != nil:
 		return m.Untyped.GetValue()
+	case m.Histogram != nil:
+		// a histogram counts its observations
+		return float64(m.Histogram.GetSampleCount())
 	}
 	return 0
 }

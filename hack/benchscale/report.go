@@ -112,6 +112,7 @@ func (r *report) writeText(w io.Writer) {
 		line(w, "create → Ready", "p50 %s, p99 %s", seconds(c.P50Ms), seconds(c.P99Ms))
 		line(w, "CPU until all Ready", "%s  (CPU s; the machine had %.0f)", breakdown(c.CPUSecondsByProcess), c.Seconds*float64(r.Machine.CPUs))
 		line(w, "reconciles/cluster", "%s", breakdown(c.ReconcilesPerCluster))
+		line(w, "evaluations/cluster", "%s  (CUE, memo hits excluded)", breakdown(c.EvaluationsPerCluster))
 		line(w, "operator writes/cl.", "%.2f  (%s; Events included)", c.OperatorWritesPerCluster, breakdown(c.OperatorWritesPerClusterByMethod))
 		line(w, "Events/cluster", "%.2f objects, %.2f occurrences  (%s)", c.EventsPerCluster, c.EventOccurrencesPerCluster, reasons(c.EventsByReason))
 		line(w, "API server writes/cl.", "%.2f from every client  (%s)", c.APIServerWritesPerCluster, breakdown(c.APIServerWritesPerClusterByResource))

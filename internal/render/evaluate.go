@@ -156,9 +156,13 @@ func (e *Engine) status(in Input, observed map[string]map[string]any, backups []
 	}
 	r, err := e.bounded(key, func(inst *instance) (any, error) {
 		defer e.timed(stageStatus, time.Now())
-		v, err := e.fillInto(inst, inst.lean, b,
-			filling{name: "observed children", path: observedPath, data: obs},
-			filling{name: "backups", path: backupsPath, data: bk})
+		pkg, err := inst.statusPackage()
+		if err != nil {
+			return nil, err
+		}
+		v, err := e.fillInto(inst, pkg, b,
+			filling{path: []string{"status", "observed"}, data: obs},
+			filling{path: []string{"status", "backups"}, data: bk})
 		if err != nil {
 			return nil, err
 		}

@@ -105,7 +105,7 @@ func (e *Engine) Admission() *Engine {
 	}
 	e.shared.admission.Do(func() {
 		v := *e
-		v.ev = newEvaluator(newPool(nil, e.ev.instances.files, e.ev.instances.dir), defaultAdmissionMemoBytes)
+		v.ev = newEvaluator(newPool(e.ev.instances.files, e.ev.instances.dir), defaultAdmissionMemoBytes)
 		v.ev.admission = true
 		v.ev.peer.Store(e.ev.memo)
 		e.ev.peer.Store(v.ev.memo)

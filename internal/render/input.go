@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/ast"
 )
 
 // Input is what the operator fills into an engine's `input` before evaluating it.
@@ -30,9 +29,6 @@ type Context struct {
 
 var (
 	inputPath    = cue.ParsePath("input")
-	opsPath      = cue.ParsePath("ops")
-	observedPath = cue.ParsePath("status.observed")
-	backupsPath  = cue.ParsePath("status.backups")
 	resultPath   = cue.ParsePath("status.result")
 	resolvedPath = cue.ParsePath("resolved")
 	oneShotPath  = cue.ParsePath("oneShot")
@@ -56,40 +52,50 @@ func (in Input) encode() ([]byte, error) {
 // fill returns the instance's lean package (without operations) with input filled
 // in. Callers hold the instance.
 func (e *Engine) fill(inst *instance, inputJSON []byte) (cue.Value, error) {
-	return e.fillInto(inst, inst.lean, inputJSON)
+	pkg, err := inst.renderPackage()
+	if err != nil {
+		return cue.Value{}, err
+	}
+	return e.fillInto(inst, pkg, inputJSON)
 }
 
 // filling is a JSON document an evaluation fills in beside the input: the observed
 // children and backups of a status mapping, an operation's input.
 type filling struct {
-	// name names the document in errors.
-	name string
-	path cue.Path
+	// path is where it goes, e.g. status, observed.
+	path []string
 	data []byte
 }
 
 // fillInto returns v, a value of inst, with input and the other documents filled
-// in. They are unified with v at once: each unification with the package makes CUE
-// evaluate all of it again, so filling the input, the observed children and the
-// backups one after the other cost three evaluations of the engine instead of one.
-// Callers hold the instance.
+// in. They are compiled as one document and unified with v once: each unification
+// with the package makes CUE evaluate all of it again, so filling the input, the
+// observed children and the backups one after the other cost three evaluations of
+// the engine instead of one. Callers hold the instance.
 func (e *Engine) fillInto(inst *instance, v cue.Value, inputJSON []byte, more ...filling) (cue.Value, error) {
 	e.shared.fills.Add(1)
-	in, err := CompileJSON(inst.ctx, "engine input", inputJSON)
+	doc := map[string]any{}
+	for _, f := range append([]filling{{path: []string{"input"}, data: inputJSON}}, more...) {
+		into := doc
+		for _, p := range f.path[:len(f.path)-1] {
+			next, ok := into[p].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				into[p] = next
+			}
+			into = next
+		}
+		into[f.path[len(f.path)-1]] = json.RawMessage(f.data)
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return cue.Value{}, fmt.Errorf("cannot encode the engine input: %w", err)
+	}
+	in, err := CompileJSON(inst.ctx, "engine input", b)
 	if err != nil {
 		return cue.Value{}, err
 	}
-	// The documents are gathered into one value first: filling them into a value of
-	// their own evaluates only them.
-	docs := inst.ctx.BuildExpr(ast.NewStruct()).FillPath(inputPath, in)
-	for _, f := range more {
-		d, err := CompileJSON(inst.ctx, f.name, f.data)
-		if err != nil {
-			return cue.Value{}, err
-		}
-		docs = docs.FillPath(f.path, d)
-	}
-	v = v.Unify(docs)
+	v = v.Unify(in)
 	if err := v.LookupPath(inputPath).Err(); err != nil {
 		return cue.Value{}, fmt.Errorf("engine %s refuses the input: %s", e.Name, describe(err))
 	}

@@ -13,59 +13,112 @@ import (
 // cue.Context is not safe for concurrent use, so an instance evaluates one input at
 // a time; an engine keeps a small pool of them so that reconciles, operations and
 // webhooks on several cores do not take turns.
+//
+// Filling an input into a package makes CUE evaluate all of that package, so each
+// use evaluates the smallest package that serves it: renders (requires,
+// preconditions, stages) the package without the operations, status mappings the
+// one without the operations and the stages, operations the whole one. Each is
+// compiled on its first use (about 2.5 MB apiece): the webhooks' instances never map
+// a status, and an operator without operations never compiles them.
 type instance struct {
 	ctx   *cue.Context
-	value cue.Value
-	// lean is value without its operations: renders, status and lookups use it.
-	lean cue.Value
+	files []packageFile
+	dir   string
+	// whole, lean and statusLean are nil until first used.
+	whole, lean, statusLean *cue.Value
 }
 
-// compileInstance compiles the engine's files, and the lean package without the
-// operations file, in a new context. An engine whose other files refer to what the
-// operations file defines keeps the full package as its lean one.
+// newInstance returns an instance of the engine's files that has compiled nothing
+// yet.
+func newInstance(files []packageFile, dir string) *instance {
+	return &instance{ctx: cuecontext.New(), files: files, dir: dir}
+}
+
+// compileInstance returns an instance that has compiled the whole package, which
+// loading an engine checks.
 func compileInstance(files []packageFile, dir string) (*instance, error) {
-	ctx := cuecontext.New()
-	value, err := compile(ctx, path.Base(dir), files)
-	if err != nil {
+	inst := newInstance(files, dir)
+	if _, err := inst.wholePackage(); err != nil {
 		return nil, err
-	}
-	inst := &instance{ctx: ctx, value: value, lean: value}
-	if rest := withoutOperations(files); len(rest) < len(files) {
-		if lean, err := compile(ctx, path.Base(dir), rest); err == nil && lean.Validate() == nil {
-			inst.lean = lean
-		}
 	}
 	return inst, nil
 }
 
-// pool hands out an engine's instances. The first may be compiled at load; more are
-// compiled on demand, when every instance is busy, up to one per CPU.
+// wholePackage is the package with everything: operations use it.
+func (inst *instance) wholePackage() (cue.Value, error) {
+	if inst.whole == nil {
+		v, err := compile(inst.ctx, path.Base(inst.dir), inst.files)
+		if err != nil {
+			return cue.Value{}, err
+		}
+		inst.whole = &v
+	}
+	return *inst.whole, nil
+}
+
+// renderPackage is the package without the operations file. An engine whose other
+// files refer to what the operations file defines renders with the whole package.
+func (inst *instance) renderPackage() (cue.Value, error) {
+	if inst.lean == nil {
+		v, err := inst.leaner(withoutOperations(inst.files))
+		if err != nil {
+			return cue.Value{}, err
+		}
+		inst.lean = &v
+	}
+	return *inst.lean, nil
+}
+
+// statusPackage is the package without the operations file, the stages and the
+// commands. An engine whose status mapping refers to one of them maps it with the
+// whole package.
+func (inst *instance) statusPackage() (cue.Value, error) {
+	if inst.statusLean == nil {
+		v, err := inst.leaner(withoutOperations(inst.files), "stages", "cli")
+		if err != nil {
+			return cue.Value{}, err
+		}
+		inst.statusLean = &v
+	}
+	return *inst.statusLean, nil
+}
+
+// leaner compiles files leaving out the top-level fields named, or returns the whole
+// package when they do not compile and validate on their own.
+func (inst *instance) leaner(files []packageFile, leaveOut ...string) (cue.Value, error) {
+	if len(files) < len(inst.files) || len(leaveOut) > 0 {
+		v, err := compile(inst.ctx, path.Base(inst.dir), files, leaveOut...)
+		if err == nil && v.Validate() == nil {
+			return v, nil
+		}
+	}
+	return inst.wholePackage()
+}
+
+// pool hands out an engine's instances, started on demand when every instance is
+// busy, up to one per CPU.
 type pool struct {
 	files []packageFile
 	dir   string
 	// idle holds the instances not in use; its capacity is the most there may be.
 	idle chan *instance
-	// slots holds one token per instance that may still be compiled.
+	// slots holds one token per instance that may still be started.
 	slots chan struct{}
 }
 
-// newPool returns a pool holding first, or no instance yet when first is nil.
-func newPool(first *instance, files []packageFile, dir string) *pool {
+// newPool returns a pool with no instance yet.
+func newPool(files []packageFile, dir string) *pool {
 	size := max(runtime.GOMAXPROCS(0), 1)
 	p := &pool{files: files, dir: dir, idle: make(chan *instance, size), slots: make(chan struct{}, size)}
-	tokens := size
-	if first != nil {
-		p.idle <- first
-		tokens--
-	}
-	for range tokens {
+	for range size {
 		p.slots <- struct{}{}
 	}
 	return p
 }
 
-// acquire returns an idle instance, compiles another when all are busy and there is
-// room for one, or waits for one to be released until ctx ends.
+// acquire returns an idle instance, starts another when all are busy and there is
+// room for one (it compiles what it evaluates on first use), or waits for one to be
+// released until ctx ends.
 func (p *pool) acquire(ctx context.Context) (*instance, error) {
 	select {
 	case inst := <-p.idle:
@@ -76,19 +129,7 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 	case inst := <-p.idle:
 		return inst, nil
 	case <-p.slots:
-		// The files compiled once already, so a failure here is not expected; should
-		// it happen, the slot is given back and the caller waits for an instance.
-		inst, err := compileInstance(p.files, p.dir)
-		if err == nil {
-			return inst, nil
-		}
-		p.slots <- struct{}{}
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	select {
-	case inst := <-p.idle:
-		return inst, nil
+		return newInstance(p.files, p.dir), nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

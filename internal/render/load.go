@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -54,12 +56,15 @@ func readPackage(fsys fs.FS, dir string) ([]packageFile, string, error) {
 
 // compile builds one CUE package from files in a fresh context. Only the CUE standard
 // library may be imported, so an engine is self-contained and loads from any folder.
-func compile(ctx *cue.Context, pkg string, files []packageFile) (cue.Value, error) {
+func compile(ctx *cue.Context, pkg string, files []packageFile, leaveOut ...string) (cue.Value, error) {
 	inst := build.NewContext().NewInstance(pkg, nil)
 	for _, f := range files {
 		syntax, err := parser.ParseFile(f.name, f.src, parser.ParseComments)
 		if err != nil {
 			return cue.Value{}, fmt.Errorf("cannot parse %s: %s", f.name, describe(err))
+		}
+		if len(leaveOut) > 0 {
+			leaveOutFields(syntax, leaveOut)
 		}
 		if err := inst.AddSyntax(syntax); err != nil {
 			return cue.Value{}, fmt.Errorf("cannot add %s: %s", f.name, describe(err))
@@ -70,6 +75,52 @@ func compile(ctx *cue.Context, pkg string, files []packageFile) (cue.Value, erro
 		return cue.Value{}, fmt.Errorf("cannot compile %s: %s", pkg, describe(err))
 	}
 	return v, nil
+}
+
+// leaveOutFields deletes the file's top-level fields of the names given, and then
+// the imports nothing else in the file uses (CUE refuses an unused import).
+func leaveOutFields(f *ast.File, names []string) {
+	f.Decls = slices.DeleteFunc(f.Decls, func(d ast.Decl) bool {
+		field, ok := d.(*ast.Field)
+		if !ok {
+			return false
+		}
+		name, _, err := ast.LabelName(field.Label)
+		return err == nil && slices.Contains(names, name)
+	})
+	used := map[string]bool{}
+	for _, d := range f.Decls {
+		if _, ok := d.(*ast.ImportDecl); ok {
+			continue
+		}
+		ast.Walk(d, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok {
+				used[id.Name] = true
+			}
+			return true
+		}, nil)
+	}
+	f.Decls = slices.DeleteFunc(f.Decls, func(d ast.Decl) bool {
+		imports, ok := d.(*ast.ImportDecl)
+		if !ok {
+			return false
+		}
+		imports.Specs = slices.DeleteFunc(imports.Specs, func(spec *ast.ImportSpec) bool {
+			return !used[importName(spec)]
+		})
+		return len(imports.Specs) == 0
+	})
+}
+
+// importName is the name a file refers to an import by: its alias, or the last
+// element of its path.
+func importName(spec *ast.ImportSpec) string {
+	if spec.Name != nil {
+		return spec.Name.Name
+	}
+	p, _ := strconv.Unquote(spec.Path.Value)
+	p, _, _ = strings.Cut(p, ":")
+	return path.Base(p)
 }
 
 // withoutOperations returns the files that do not define the top-level field
@@ -118,19 +169,23 @@ func loadFiles(files []packageFile, digest, dir, source string) (*Engine, error)
 	if err != nil {
 		return nil, err
 	}
-	unified := def.Unify(inst.value)
+	whole := *inst.whole
+	unified := def.Unify(whole)
 	if err := unified.Validate(); err != nil {
 		return nil, fmt.Errorf("engine %s does not satisfy #Engine: %s", dir, describe(err))
 	}
 	e := &Engine{Digest: digest, Source: source, shared: &shared{}}
 	e.SetEvalTimeout(DefaultEvalTimeout)
-	if err := e.readHeader(inst.value); err != nil {
+	if err := e.readHeader(whole); err != nil {
 		return nil, fmt.Errorf("engine %s: %w", dir, err)
 	}
 	if err := e.readOperationDefaults(unified); err != nil {
 		return nil, fmt.Errorf("engine %s: %w", dir, err)
 	}
-	e.ev = newEvaluator(newPool(inst, files, dir), DefaultMemoBytes)
+	// The instance that checked the engine holds the whole package and the contract,
+	// which evaluations seldom need: the pool starts empty and its instances compile
+	// what they evaluate.
+	e.ev = newEvaluator(newPool(files, dir), DefaultMemoBytes)
 	return e, nil
 }
 

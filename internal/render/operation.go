@@ -162,7 +162,11 @@ func (e *Engine) Operation(in Input, ops OpsInput, opType string) (*Operation, e
 		return &out, nil
 	}
 	r, err := e.bounded(key, func(inst *instance) (any, error) {
-		v, err := e.fillInto(inst, inst.value, b, filling{name: "operation input", path: opsPath, data: opsJSON})
+		pkg, err := inst.wholePackage()
+		if err != nil {
+			return nil, err
+		}
+		v, err := e.fillInto(inst, pkg, b, filling{path: []string{"ops"}, data: opsJSON})
 		if err != nil {
 			return nil, err
 		}
