@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -24,10 +25,10 @@ func secretText(t *testing.T, ns, name string) map[string]string {
 	return out
 }
 
-// TestSecretDataCopiedOnApply: the Kafka engine's connection Secret is applied with
-// what the engine knows (the bootstrap address, the user name) and, once Strimzi
-// wrote them, the user's password (as it is and in the uri) and the cluster CA
-// copied from Strimzi's Secrets;
+// TestSecretDataCopiedOnApply: the Kafka engine's connection Secret is created once
+// Strimzi wrote the user's password and the cluster CA, with what the engine knows
+// (the bootstrap address, the user name) and those copied from Strimzi's Secrets (the
+// password as it is and in the uri);
 // an unchanged source writes nothing again, a new password is copied on the next
 // reconcile.
 func TestSecretDataCopiedOnApply(t *testing.T) {
@@ -41,15 +42,11 @@ func TestSecretDataCopiedOnApply(t *testing.T) {
 	r := reconciler(writes.client(), embeddedRegistry(t))
 	reconcile(t, r, ns, "events")
 
-	// Before Strimzi wrote its Secrets: the address and the user, no credentials.
-	got := secretText(t, ns, "events-connection")
-	if got["bootstrap.servers"] != "events-kafka-bootstrap."+ns+".svc:9093" || got["username"] != "events-app" {
-		t.Fatalf("connection Secret %v: want the TLS bootstrap address and the user events-app", got)
-	}
-	for _, k := range []string{"password", "sasl.jaas.config", "ca.crt", "uri"} {
-		if _, ok := got[k]; ok {
-			t.Errorf("connection Secret has %s before Strimzi wrote it", k)
-		}
+	// Before Strimzi wrote its Secrets the connection Secret, which would lack the
+	// credentials, is not created.
+	err := k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: "events-connection"}, &corev1.Secret{})
+	if !apierrors.IsNotFound(err) {
+		t.Fatalf("the connection Secret before Strimzi wrote its Secrets: %v; want NotFound", err)
 	}
 
 	// Strimzi's User Operator and cluster operator write theirs.
@@ -63,7 +60,10 @@ func TestSecretDataCopiedOnApply(t *testing.T) {
 		}
 	}
 	reconcile(t, r, ns, "events")
-	got = secretText(t, ns, "events-connection")
+	got := secretText(t, ns, "events-connection")
+	if got["bootstrap.servers"] != "events-kafka-bootstrap."+ns+".svc:9093" {
+		t.Errorf("connection Secret bootstrap.servers = %q, want the TLS bootstrap address", got["bootstrap.servers"])
+	}
 	for k, want := range map[string]string{"password": "s3cret", "sasl.jaas.config": "jaas", "ca.crt": "PEM", "username": "events-app"} {
 		if got[k] != want {
 			t.Errorf("connection Secret %s = %q, want %q", k, got[k], want)
