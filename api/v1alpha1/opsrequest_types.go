@@ -189,26 +189,29 @@ func (s *OpsRequestSpec) BackupStorageNames() []string {
 	return nil
 }
 
-// Restore restores a backup: a backup object into a new DatabaseCluster
-// (backupName), or what a cluster backed up to a BackupStorage into this cluster
-// (backupStorage), in place of its data.
+// Restore restores a backup: a backup object (backupName) or what a cluster backed
+// up to a BackupStorage (backupStorage). Where it goes is the engine's: a new
+// DatabaseCluster (targetCluster), or this cluster in place of its data for an
+// engine whose child operator restores into a running cluster.
 // +kubebuilder:validation:XValidation:rule="has(self.backupName) != has(self.backupStorage)",message="set one of restore.backupName or restore.backupStorage"
-// +kubebuilder:validation:XValidation:rule="!has(self.backupStorage) || (!has(self.targetCluster) && !has(self.pointInTime))",message="restore.backupStorage restores into the cluster itself: give no targetCluster, and the point in time as backupStorage.pointInTime"
+// +kubebuilder:validation:XValidation:rule="!has(self.backupStorage) || !has(self.pointInTime)",message="restore.backupStorage takes the point in time as backupStorage.pointInTime"
 type Restore struct {
 	// BackupName is the backup to restore into a new cluster.
 	// +kubebuilder:validation:MinLength=1
 	// +optional
 	BackupName string `json:"backupName,omitempty"`
 	// BackupStorage is a backup in a BackupStorage, in this namespace, to restore
-	// into this cluster, replacing its data (path as in spec.dataSource.backupStorage).
-	// Engines whose child operator restores only into a new cluster refuse it.
+	// (path as in spec.dataSource.backupStorage): into a new DatabaseCluster with
+	// this dataSource.backupStorage for postgresql and mysql, into this cluster,
+	// replacing its data, for mongodb.
 	// +optional
 	BackupStorage *BackupStorageSource `json:"backupStorage,omitempty"`
 	// PointInTime restores up to this moment. Default: the end of the backup.
 	// +optional
 	PointInTime *metav1.Time `json:"pointInTime,omitempty"`
-	// TargetCluster is the name of the new DatabaseCluster.
-	// Default: "<clusterRef>-restore-<opsrequest name>".
+	// TargetCluster is the name of the new DatabaseCluster, for an engine that
+	// restores into one. Default: the engine's, such as
+	// "<clusterRef>-restore-<opsrequest name>".
 	// +optional
 	TargetCluster string `json:"targetCluster,omitempty"`
 }

@@ -164,15 +164,19 @@ spec: {engine: postgresql, storage: {size: 1Gi}}
 			code:   2,
 			stderr: []string{"--path is required with --storage"},
 		},
-		"restore --storage takes no --to": {
-			args:   []string{"restore", "orders", "--storage", "archive", "--path", "orders", "--to", "copy", "--dry-run"},
+		"restore --storage --to names the new cluster": {
+			args:   []string{"--kubeconfig=" + kubeconfig, "-n", "shop", "restore", "orders", "--storage", "archive", "--path", "orders", "--to", "orders-copy", "--dry-run", "-o", "yaml"},
+			stdout: []string{"type: Restore", "name: archive", "path: orders", "targetCluster: orders-copy"},
+		},
+		"restore takes one of --backup or --storage": {
+			args:   []string{"restore", "orders", "--storage", "archive", "--path", "orders", "--backup", "orders-nightly", "--dry-run"},
 			code:   2,
-			stderr: []string{"--storage restores into the cluster itself"},
+			stderr: []string{"give one of --backup or --storage"},
 		},
 		"restore names both ways when given neither": {
 			args:   []string{"restore", "orders", "--dry-run"},
 			code:   2,
-			stderr: []string{"--backup (into a new cluster, with --to) or --storage (into this cluster, with --path) is required"},
+			stderr: []string{"--backup (into a new cluster, with --to) or --storage (with --path) is required"},
 		},
 	}
 	for name, tc := range tests {

@@ -40,7 +40,7 @@ var opVerbs = []opVerb{
 	{use: "switchover NAME [--to INSTANCE]", short: "promote another instance to primary (Switchover)", typ: dbaasv1.OpsSwitchover, flags: switchoverFlags},
 	{use: "rebuild NAME --instance INSTANCE", short: "recreate one instance from scratch (RebuildInstance)", typ: dbaasv1.OpsRebuildInstance, flags: rebuildFlags},
 	{use: "backup NAME [--backup-name B] [--storage S]", short: "take a backup now (Backup)", typ: dbaasv1.OpsBackup, flags: backupFlags},
-	{use: "restore NAME (--backup B --to NEW | --storage S --path P) [--point-in-time T]", short: "restore a backup into a new cluster, or a BackupStorage's into this one (Restore)", typ: dbaasv1.OpsRestore, flags: restoreFlags},
+	{use: "restore NAME (--backup B --to NEW | --storage S --path P [--to NEW]) [--point-in-time T]", short: "restore a backup, or a BackupStorage's, into a new cluster (mongodb: a BackupStorage's into this one) (Restore)", typ: dbaasv1.OpsRestore, flags: restoreFlags},
 	{use: "rotate-credentials NAME", short: "give the application user a new password; the binding Secret follows (RotateCredentials)", typ: dbaasv1.OpsRotateCredentials},
 }
 
@@ -303,7 +303,7 @@ func backupFlags(fs *pflag.FlagSet) func(*dbaasv1.OpsRequestSpec, *dbaasv1.Datab
 func restoreFlags(fs *pflag.FlagSet) func(*dbaasv1.OpsRequestSpec, *dbaasv1.DatabaseCluster) error {
 	backup := fs.String("backup", "", "the backup to restore into a new cluster (dbaasctl backups list NAME)")
 	to := fs.String("to", "", "name of the new DatabaseCluster")
-	storage := fs.String("storage", "", "a BackupStorage to restore from into this cluster, replacing its data (with --path)")
+	storage := fs.String("storage", "", "a BackupStorage to restore from (with --path): into a new cluster for postgresql and mysql (--to, default: the engine's name), into this cluster, replacing its data, for mongodb")
 	path := fs.String("path", "", "with --storage: what to restore, under the storage's prefix (as spec.dataSource.backupStorage.path)")
 	pit := fs.String("point-in-time", "", "restore up to this moment, RFC 3339 (2026-01-01T10:00:00Z; default: the end of the backup)")
 	return func(spec *dbaasv1.OpsRequestSpec, _ *dbaasv1.DatabaseCluster) error {
@@ -316,18 +316,18 @@ func restoreFlags(fs *pflag.FlagSet) func(*dbaasv1.OpsRequestSpec, *dbaasv1.Data
 			at = &metav1.Time{Time: t}
 		}
 		switch {
-		case *storage != "" && (*backup != "" || *to != ""):
-			return usagef("--storage restores into the cluster itself: give no --backup or --to")
+		case *storage != "" && *backup != "":
+			return usagef("give one of --backup or --storage")
 		case *storage != "":
 			if *path == "" {
 				return usagef("--path is required with --storage: what to restore, under the storage's prefix")
 			}
-			spec.Restore = &dbaasv1.Restore{BackupStorage: &dbaasv1.BackupStorageSource{Name: *storage, Path: *path, PointInTime: at}}
+			spec.Restore = &dbaasv1.Restore{BackupStorage: &dbaasv1.BackupStorageSource{Name: *storage, Path: *path, PointInTime: at}, TargetCluster: *to}
 			return nil
 		case *path != "":
 			return usagef("--path goes with --storage")
 		case *backup == "":
-			return usagef("--backup (into a new cluster, with --to) or --storage (into this cluster, with --path) is required")
+			return usagef("--backup (into a new cluster, with --to) or --storage (with --path) is required")
 		case *to == "":
 			return usagef("--to is required: the name of the new DatabaseCluster")
 		}
