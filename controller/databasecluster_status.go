@@ -15,9 +15,9 @@ import (
 
 // writeStatus is the one status write of a reconcile: it maps the children with the
 // engine (whose conditions replace those it reported before), keeps the records the
-// phases made, adds the Reconciled, Reconciling and
-// Stalled conditions, and patches only when something changed. It is guarded by the
-// resourceVersion: Reconcile retries a conflict with fresh data.
+// phases made, adds the Reconciled, Reconciling and Stalled conditions, and patches
+// only when something changed. It is guarded by the resourceVersion: Reconcile
+// retries a conflict with fresh data.
 func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterScope) error {
 	status := &s.cluster.Status
 	generation := s.cluster.Generation
