@@ -14,9 +14,10 @@ import (
 )
 
 // writeStatus is the one status write of a reconcile: it maps the children with the
-// engine, keeps the records the phases made, adds the Reconciled, Reconciling and
-// Stalled conditions, and patches only when something changed. It is guarded by the
-// resourceVersion: Reconcile retries a conflict with fresh data.
+// engine (whose conditions replace those it reported before), keeps the records the
+// phases made, adds the Reconciled, Reconciling and Stalled conditions, and patches
+// only when something changed. It is guarded by the resourceVersion: Reconcile
+// retries a conflict with fresh data.
 func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterScope) error {
 	status := &s.cluster.Status
 	generation := s.cluster.Generation
@@ -28,6 +29,7 @@ func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterS
 			kept := *status
 			*status = mapped.DatabaseClusterStatus
 			status.Conditions, status.DataBearing, status.OneShots = kept.Conditions, kept.DataBearing, kept.OneShots
+			dropUnreported(&status.Conditions, mapped.Conditions)
 			for _, c := range bind(s, status, kept, mapped.Conditions) {
 				c.ObservedGeneration = generation
 				meta.SetStatusCondition(&status.Conditions, c)

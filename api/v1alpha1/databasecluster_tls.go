@@ -68,4 +68,14 @@ type TLSStatus struct {
 	// the CA certificate that clients verify the servers' certificates with.
 	// +optional
 	CASecretName string `json:"caSecretName,omitempty"`
+
+	// NotAfter is when the servers' certificate expires, as cert-manager reports it
+	// (spec.tls.issuerRef); absent until it is issued.
+	// +optional
+	NotAfter string `json:"notAfter,omitempty"`
+
+	// RenewalTime is when cert-manager renews the servers' certificate
+	// (spec.tls.issuerRef); absent until it is issued.
+	// +optional
+	RenewalTime string `json:"renewalTime,omitempty"`
 }

@@ -93,6 +93,8 @@ func TestChildKinds(t *testing.T) {
 		{"kafkanodepools.kafka.strimzi.io", "KafkaNodePool", "v1beta2"},
 		{"kafkausers.kafka.strimzi.io", "KafkaUser", "v1beta2"},
 		{"certificates.cert-manager.io", "Certificate", "v1"},
+		{"issuers.cert-manager.io", "Issuer", "v1"},
+		{"clusterissuers.cert-manager.io", "ClusterIssuer", "v1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.kind, func(t *testing.T) {

@@ -41,11 +41,11 @@ func (s *Simulator) ScheduledBackup(ctx context.Context, namespace, cluster, nam
 	if err := s.client.Get(ctx, client.ObjectKeyFromObject(u), u); err != nil {
 		return err
 	}
-	played, err := s.child(ctx, s.client, dbc.Spec.Engine, u, scenario)
+	o, err := s.child(ctx, s.client, dbc.Spec.Engine, u, scenario, true)
 	if err != nil {
 		return err
 	}
-	if !played {
+	if !o.written {
 		return fmt.Errorf("the simulation of %s does not play %s", dbc.Spec.Engine, u.GetKind())
 	}
 	return nil

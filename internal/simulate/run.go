@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -24,6 +25,10 @@ import (
 // workers is how many clusters are simulated at once: evaluations take turns on
 // one CUE context, the status writes of several clusters overlap.
 const workers = 4
+
+// waitingRetry is how soon a cluster whose child lacks an object its child
+// operator requires is simulated again.
+const waitingRetry = 5 * time.Second
 
 // Run plays scenario for the children of every DatabaseCluster until ctx ends.
 // It watches, with informers of its own on cfg, the DatabaseClusters and the
@@ -89,8 +94,13 @@ func (s *Simulator) next(ctx context.Context, reader client.Reader, queue workqu
 		return false
 	}
 	defer queue.Done(key)
-	_, err := s.cluster(ctx, reader, key.Namespace, key.Name, scenario)
+	_, waiting, err := s.cluster(ctx, reader, key.Namespace, key.Name, scenario)
 	switch {
+	case err == nil && waiting:
+		// A child operator waits for an object that is not watched here (an
+		// issuer): it looks again, as cert-manager does when one is created.
+		queue.Forget(key)
+		queue.AddAfter(key, waitingRetry)
 	case err == nil, apierrors.IsNotFound(err), ctx.Err() != nil:
 		queue.Forget(key)
 	case apierrors.IsConflict(err):

@@ -33,6 +33,8 @@ import (
 
 var (
 	childPath    = cue.ParsePath("child")
+	foundPath    = cue.ParsePath("found")
+	requiresPath = cue.ParsePath("requires")
 	nowPath      = cue.ParsePath("now")
 	scenarioPath = cue.ParsePath("scenario")
 	statusPath   = cue.ParsePath("status")
@@ -99,71 +101,123 @@ func (s *Simulator) compile(fsys fs.FS, dir string) (cue.Value, error) {
 // and returns how many children it wrote. It reads the cluster and its children
 // from the API server.
 func (s *Simulator) Cluster(ctx context.Context, namespace, name, scenario string) (int, error) {
-	return s.cluster(ctx, s.client, namespace, name, scenario)
+	n, _, err := s.cluster(ctx, s.client, namespace, name, scenario)
+	return n, err
 }
 
-// cluster simulates the children of a DatabaseCluster read through reader.
-func (s *Simulator) cluster(ctx context.Context, reader client.Reader, namespace, name, scenario string) (int, error) {
+// cluster simulates the children of a DatabaseCluster read through reader; it
+// reports whether a child still lacks an object its child operator requires.
+func (s *Simulator) cluster(ctx context.Context, reader client.Reader, namespace, name, scenario string) (int, bool, error) {
 	cluster := &dbaasv1.DatabaseCluster{}
 	if err := reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, cluster); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	engine, ok := s.registry.Get(cluster.Spec.Engine)
 	if !ok {
-		return 0, fmt.Errorf("engine %q is not loaded", cluster.Spec.Engine)
+		return 0, false, fmt.Errorf("engine %q is not loaded", cluster.Spec.Engine)
 	}
 	// The children, and what operations created for the cluster (a Backup): every
 	// object of the engine's kinds labelled with the cluster.
 	children, err := apply.Labelled(ctx, reader, engine.Kinds, namespace, map[string]string{dbaasv1.ClusterLabel: name})
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
+	return s.children(ctx, reader, cluster.Spec.Engine, children, scenario)
+}
+
+// children plays each child and returns how many were written and whether one
+// still lacks an object its child operator requires. A child that lacks one is
+// played again after the others, which may write it (cert-manager the Secret that
+// CloudNativePG waits for), so that one pass writes the state the child operators
+// reach together.
+func (s *Simulator) children(ctx context.Context, reader client.Reader, engine string, children []*unstructured.Unstructured, scenario string) (int, bool, error) {
 	written := 0
 	var errs []error
+	var later []*unstructured.Unstructured
 	for _, child := range children {
-		ok, err := s.child(ctx, reader, cluster.Spec.Engine, child, scenario)
-		if err != nil {
+		o, err := s.child(ctx, reader, engine, child, scenario, false)
+		switch {
+		case err != nil:
 			errs = append(errs, err)
-		}
-		if ok {
+		case o.waiting:
+			later = append(later, child)
+		case o.written:
 			written++
 		}
 	}
-	return written, errors.Join(errs...)
+	waiting := false
+	for _, child := range later {
+		o, err := s.child(ctx, reader, engine, child, scenario, true)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		waiting = waiting || o.waiting
+		if o.written {
+			written++
+		}
+	}
+	return written, waiting, errors.Join(errs...)
 }
 
 // Child writes the scenario's status to one child, after the objects the child
 // operator writes beside it; it reports false for a kind the engine's simulation
 // does not play.
 func (s *Simulator) Child(ctx context.Context, engine string, child *unstructured.Unstructured, scenario string) (bool, error) {
-	return s.child(ctx, s.client, engine, child, scenario)
+	o, err := s.child(ctx, s.client, engine, child, scenario, true)
+	return o.written, err
 }
 
-// child is Child, looking up the objects to write through reader.
-func (s *Simulator) child(ctx context.Context, reader client.Reader, engine string, child *unstructured.Unstructured, scenario string) (bool, error) {
-	p, err := s.play(engine, child, scenario)
+// outcome is what playing one child did.
+type outcome struct {
+	// written: the child's kind is played and its status is the simulated one.
+	written bool
+	// waiting: an object its child operator requires does not exist.
+	waiting bool
+}
+
+// child is Child, looking up the objects to write through reader. Unless final, a
+// child that lacks an object its child operator requires is left alone (waiting),
+// to be played again later.
+func (s *Simulator) child(ctx context.Context, reader client.Reader, engine string, child *unstructured.Unstructured, scenario string, final bool) (outcome, error) {
+	p, err := s.play(engine, child, scenario, nil)
 	if err != nil {
-		return false, err
+		return outcome{}, err
 	}
+	var missing []string
+	if len(p.requires) > 0 {
+		found, m, err := s.lookup(ctx, child, p.requires)
+		if err != nil {
+			return outcome{}, err
+		}
+		missing = m
+		if !final && len(missing) > 0 {
+			return outcome{waiting: true}, nil
+		}
+		if p, err = s.play(engine, child, scenario, found); err != nil {
+			return outcome{}, err
+		}
+	}
+	o := outcome{waiting: len(missing) > 0}
 	// A child operator writes what it generates (a user's password) before it
 	// reports the child ready.
 	for _, w := range p.writes {
 		if err := s.write(ctx, reader, child, w); err != nil {
-			return false, err
+			return o, err
 		}
 	}
 	if len(p.status) == 0 {
-		return false, nil
+		return o, nil
 	}
+	o.written = true
 	if current, ok := child.Object["status"]; ok && equality.Semantic.DeepEqual(current, any(p.status)) {
-		return true, nil
+		return o, nil
 	}
 	u := child.DeepCopy()
 	u.Object["status"] = p.status
 	if err := s.client.Status().Update(ctx, u); err != nil {
-		return false, fmt.Errorf("cannot write the status of %s %s: %w", child.GetKind(), child.GetName(), err)
+		return outcome{}, fmt.Errorf("cannot write the status of %s %s: %w", child.GetKind(), child.GetName(), err)
 	}
-	return true, nil
+	return o, nil
 }
 
 // played is what the simulation says the child operator does for one child.
@@ -172,11 +226,15 @@ type played struct {
 	status map[string]any
 	// writes are the objects it writes beside the child.
 	writes []map[string]any
+	// requires are the objects the child operator reads first, by key; the
+	// simulation is played again with those that exist in found.
+	requires map[string]requirement
 }
 
-// play evaluates the engine's simulation for one child. Times are the child's
+// play evaluates the engine's simulation for one child, with found the objects it
+// requires that exist (nil before they are looked up). Times are the child's
 // creation time, so simulating the same state twice writes nothing the second time.
-func (s *Simulator) play(engine string, child *unstructured.Unstructured, scenario string) (*played, error) {
+func (s *Simulator) play(engine string, child *unstructured.Unstructured, scenario string, found map[string]any) (*played, error) {
 	// The child keeps its status: a child operator reacts to what it reported before
 	// (a switchover target written to the status, for instance).
 	obj := child.DeepCopy().Object
@@ -186,6 +244,12 @@ func (s *Simulator) play(engine string, child *unstructured.Unstructured, scenar
 	b, err := json.Marshal(obj)
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode %s %s: %w", child.GetKind(), child.GetName(), err)
+	}
+	var foundJSON []byte
+	if found != nil {
+		if foundJSON, err = json.Marshal(found); err != nil {
+			return nil, fmt.Errorf("cannot encode what %s %s requires: %w", child.GetKind(), child.GetName(), err)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -206,10 +270,22 @@ func (s *Simulator) play(engine string, child *unstructured.Unstructured, scenar
 	if scenario != "" {
 		docs = docs.FillPath(scenarioPath, scenario)
 	}
+	if found != nil {
+		f, err := render.CompileJSON(s.ctx, "found", foundJSON)
+		if err != nil {
+			return nil, err
+		}
+		docs = docs.FillPath(foundPath, f)
+	}
 	v := sim.Unify(docs)
 	p := &played{}
 	if err := v.LookupPath(statusPath).Decode(&p.status); err != nil {
 		return nil, fmt.Errorf("cannot simulate %s %s (%s): %w", child.GetKind(), child.GetName(), scenario, err)
+	}
+	if r := v.LookupPath(requiresPath); r.Exists() {
+		if err := r.Decode(&p.requires); err != nil {
+			return nil, fmt.Errorf("cannot simulate what %s %s requires (%s): %w", child.GetKind(), child.GetName(), scenario, err)
+		}
 	}
 	if w := v.LookupPath(writesPath); w.Exists() {
 		if err := w.Decode(&p.writes); err != nil {

@@ -39,7 +39,7 @@ func TestStatusKeepsNothing(t *testing.T) {
 		if i == warm {
 			before = liveHeap()
 		}
-		p, err := sim.play("postgresql", child, "healthy")
+		p, err := sim.play("postgresql", child, "healthy", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
