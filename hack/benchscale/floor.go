@@ -17,7 +17,7 @@ import (
 // client: what no operator can beat on the same API server.
 type floorResult struct {
 	Seconds float64 `json:"seconds"`
-	// WritesPerCluster counts the requests that wrote (4 for a minimal cluster).
+	// WritesPerCluster counts the requests that wrote (5 for a minimal cluster).
 	WritesPerCluster float64 `json:"writesPerCluster"`
 	// P50Ms and P99Ms are per cluster, from its create to its status write.
 	P50Ms float64 `json:"p50Ms"`
