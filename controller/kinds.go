@@ -79,7 +79,10 @@ func (w *kindWatcher) watchAll(kinds []schema.GroupVersionKind) ([]schema.GroupV
 }
 
 // backoff is the rate limiter of both controllers: a failed reconcile (a transient
-// API error) is retried after 200ms, doubling up to two minutes.
+// API error) is retried after 200ms, doubling up to 30 s. A reconcile makes several
+// calls, so a run of failures is not rare when the API server struggles; a longer
+// cap would leave the unlucky objects waiting minutes after it recovered, for a
+// saving of a request a minute per object that keeps failing.
 func backoff() workqueue.TypedRateLimiter[reconcile.Request] {
-	return workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](200*time.Millisecond, 2*time.Minute)
+	return workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](200*time.Millisecond, 30*time.Second)
 }

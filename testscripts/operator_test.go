@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +51,7 @@ func (p *operatorProcess) start(o operator.Options) error {
 	o.WebhookHost = env.cluster.WebhookHost
 	o.WebhookPort = env.cluster.WebhookPort
 	o.WebhookCertDir = env.cluster.WebhookCertDir
+	waitForFreePort(o.WebhookHost, o.WebhookPort)
 	o.OpsHook = env.kills.hook()
 	// The write log sits next to the API server, so it counts only the writes the
 	// API server received; the fault injector answers in its place before that.
@@ -65,6 +68,20 @@ func (p *operatorProcess) start(o operator.Options) error {
 	p.cancel, p.done, p.mgr, p.options = cancel, make(chan error, 1), mgr, o
 	go func() { p.done <- mgr.Start(ctx) }()
 	return nil
+}
+
+// waitForFreePort waits, up to 30 s, until nothing listens on the webhook port: the
+// webhook server of a manager that stopped may still be closing its listener, and
+// a fresh manager that cannot bind the port stops at once, leaving no operator.
+func waitForFreePort(host string, port int) {
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		l, err := net.Listen("tcp", addr)
+		if err == nil {
+			_ = l.Close()
+			return
+		}
+	}
 }
 
 // stop stops the operator and waits for it, after any fresh one a kill is starting.
