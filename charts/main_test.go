@@ -141,13 +141,3 @@ func find(t *testing.T, objs []*unstructured.Unstructured, kind, name string) *u
 	t.Fatalf("the chart renders no %s %s", kind, name)
 	return nil
 }
-
-// has tells whether the rendered objects hold one of that kind and name.
-func has(objs []*unstructured.Unstructured, kind, name string) bool {
-	for _, o := range objs {
-		if o.GetKind() == kind && o.GetName() == name {
-			return true
-		}
-	}
-	return false
-}

@@ -53,7 +53,9 @@ func (r *BackupStorageReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if !equalStorageStatus(before.Status, bs.Status) {
 		if err := r.Status().Patch(ctx, bs, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
 			if apierrors.IsConflict(err) {
-				return ctrl.Result{Requeue: true}, nil
+				// A newer BackupStorage is on its way: judge that one shortly (the
+				// operations' conflictRetry).
+				return ctrl.Result{RequeueAfter: conflictRetry}, nil
 			}
 			return ctrl.Result{}, fmt.Errorf("cannot write the status of BackupStorage %s: %w", req.NamespacedName, err)
 		}

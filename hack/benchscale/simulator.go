@@ -80,10 +80,6 @@ func (r *runningSimulator) run(f func() error) {
 	close(r.done)
 }
 
-// polls reports whether the simulator finds work by polling, so that its reads
-// while idle are its polling.
-func (r *runningSimulator) polls() bool { return r.mode != "event-driven" }
-
 // running reports an early end of the simulator.
 func (r *runningSimulator) running() error {
 	select {

@@ -96,7 +96,7 @@ func (s *Simulator) given(ctx context.Context, u *unstructured.Unstructured, fro
 		}
 		encoded, ok := data[srcKey].(string)
 		if !ok {
-			return nil, fmt.Errorf("Secret %s has no key %s, which %s %s takes key %s from", name, srcKey, u.GetKind(), u.GetName(), key)
+			return nil, fmt.Errorf("the Secret %s has no key %s, which %s %s takes key %s from", name, srcKey, u.GetKind(), u.GetName(), key)
 		}
 		raw, err := base64.StdEncoding.DecodeString(encoded)
 		if err != nil {
