@@ -60,6 +60,10 @@ type evaluator struct {
 	// discarded counts the instances discarded after an abandoned or panicked
 	// evaluation, for tests.
 	discarded atomic.Int64
+	// started counts the flights started, for tests: a flight may reach its
+	// evaluation only after its caller's deadline, so fills cannot tell whether a
+	// second caller started another.
+	started atomic.Int64
 }
 
 func newEvaluator(instances *pool, memoBytes int64) *evaluator {
@@ -149,6 +153,7 @@ func (e *Engine) bounded(key [32]byte, eval func(*instance) (any, error)) (any, 
 	if !running {
 		f = &flight{done: make(chan struct{})}
 		e.ev.flights[key] = f
+		e.ev.started.Add(1)
 		go e.fly(key, f, timeout, eval)
 	}
 	e.ev.mu.Unlock()
