@@ -35,6 +35,7 @@ import (
 	"dbaas.io/operator/internal/policy"
 	"dbaas.io/operator/internal/provider"
 	"dbaas.io/operator/internal/render"
+	"dbaas.io/operator/internal/retry"
 	dbaaswebhook "dbaas.io/operator/internal/webhook"
 	"dbaas.io/operator/policies"
 )
@@ -210,15 +211,18 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	c := typedOwnKinds{Client: mgr.GetClient()}
 	// cached reads the served namespaces from the cache and the others live (the
 	// webhooks have one of their own: they admit the requests of every namespace).
-	cached := newServedOrLive(c, mgr.GetAPIReader(), namespaces)
-	lookups := watchedFromCache{cached: cached, live: mgr.GetAPIReader(), watched: watched}
+	// live reads the API server, and tries a read that failed for a passing reason
+	// again at once: a reconcile that failed on it would render again after a backoff.
+	live := retry.Reads(mgr.GetAPIReader())
+	cached := newServedOrLive(c, live, namespaces)
+	lookups := watchedFromCache{cached: cached, live: live, watched: watched}
 	// The policy judges the BackupStorages a cluster names: from the cache of the
 	// served namespaces, live for the others and for one created a moment ago.
-	gate.Storages = cacheThenLive{cached: cached, live: dbaaswebhook.Retrying(mgr.GetAPIReader())}
+	gate.Storages = cacheThenLive{cached: cached, live: live}
 	clusters := &controller.DatabaseClusterReconciler{
 		Resync:        resync,
 		Lookups:       lookups,
-		Live:          mgr.GetAPIReader(),
+		Live:          live,
 		Concurrency:   o.ClusterWorkers,
 		Client:        c,
 		Providers:     providers,
@@ -246,7 +250,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	}
 	ops := &controller.OpsRequestReconciler{
 		Client:      c,
-		Live:        mgr.GetAPIReader(),
+		Live:        live,
 		Providers:   providers,
 		Policy:      gate,
 		Recorder:    mgr.GetEventRecorder("dbaas-operator"),
@@ -257,7 +261,7 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	if err := ops.SetupWithManager(mgr, kinds); err != nil {
 		return nil, fmt.Errorf("cannot set up the OpsRequest controller: %w", err)
 	}
-	storages := &controller.BackupStorageReconciler{Client: c, Live: mgr.GetAPIReader()}
+	storages := &controller.BackupStorageReconciler{Client: c, Live: live}
 	if err := storages.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("cannot set up the BackupStorage controller: %w", err)
 	}
@@ -275,9 +279,6 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot create the discovery client: %w", err)
 		}
-		// The webhooks read live through a reader that tries a failed read again: an
-		// admission request cannot requeue.
-		live := dbaaswebhook.Retrying(mgr.GetAPIReader())
 		admissionCached := newServedOrLive(c, live, namespaces)
 		admissionLookups := watchedFromCache{cached: admissionCached, live: live, watched: watched}
 		v := &dbaaswebhook.DatabaseClusterValidator{Providers: admission, Registry: registry, Policy: gate, Lookups: admissionLookups, Live: live, Limiter: limiter,
@@ -373,7 +374,7 @@ func (o *Options) defaults() {
 // policyGate loads the embedded policies, or the --policies-dir folder with a reloader
 // that keeps the last good set serving when a change does not compile.
 func policyGate(mgr manager.Manager, o Options, lastGood lastgood.Store) (*policy.Gate, error) {
-	gate := &policy.Gate{Namespaces: policy.ClientNamespaces{Client: cacheThenLive{cached: mgr.GetClient(), live: dbaaswebhook.Retrying(mgr.GetAPIReader())}}}
+	gate := &policy.Gate{Namespaces: policy.ClientNamespaces{Client: cacheThenLive{cached: mgr.GetClient(), live: retry.Reads(mgr.GetAPIReader())}}}
 	if o.PoliciesDir == "" {
 		set, err := policy.Load(policies.FS)
 		if err != nil {

@@ -1,4 +1,4 @@
-package webhook
+package retry
 
 import (
 	"context"
@@ -33,7 +33,7 @@ func (f *failing) next() error {
 	return nil
 }
 
-func TestRetryingReadsAgainWhatPasses(t *testing.T) {
+func TestReadsReadsAgainWhatPasses(t *testing.T) {
 	gr := schema.GroupResource{Resource: "pods"}
 	passing := []error{
 		apierrors.NewInternalError(errors.New("injected")),
@@ -66,7 +66,7 @@ func TestRetryingReadsAgainWhatPasses(t *testing.T) {
 	}
 }
 
-func TestRetryingStopsWithTheRequest(t *testing.T) {
+func TestReadsStopsWithTheRequest(t *testing.T) {
 	f := &failing{errs: []error{apierrors.NewInternalError(errors.New("a")), apierrors.NewInternalError(errors.New("b"))}}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

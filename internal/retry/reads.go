@@ -1,4 +1,6 @@
-package webhook
+// Package retry tries again, within a fraction of a second, the reads of the API
+// server that fail for a reason that passes.
+package retry
 
 import (
 	"context"
@@ -11,12 +13,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// Retrying returns a reader that tries a read again when it fails for a reason that
+// Reads returns a reader that tries a read again when it fails for a reason that
 // passes (throttling, a server error or timeout, a reset connection), a few times
-// within a fraction of a second. A reconciler requeues with backoff instead; an
-// admission request has no later, and refusing a user's apply because one read of
-// the API server failed once would put the retry on the user.
-func Retrying(r client.Reader) client.Reader {
+// within a fraction of a second. An admission request has no later: refusing a
+// user's apply because one read failed once would put the retry on the user. A
+// reconcile has a later, but a costly one: it fails as a whole, evaluates the
+// engine again, and waits a backoff that grows with each failure, so that a
+// reconcile of several reads that each fail now and then would stall a new cluster
+// for minutes. Writes are not retried here: a write that failed (a conflict) is
+// decided again on a fresh read, by the next reconcile.
+func Reads(r client.Reader) client.Reader {
 	return retrying{r: r, attempts: readAttempts, wait: firstRetryWait}
 }
 
