@@ -29,7 +29,7 @@ func (p *cueProvider) PreReconcileHook(ctx context.Context, c client.Reader, clu
 	if err != nil {
 		return nil, err
 	}
-	refs, err := p.engine.Requires(prepared.Input)
+	refs, err := p.engine.Requires(requiresInput(prepared.Input))
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,9 @@ func (p *cueProvider) PreReconcileHook(ctx context.Context, c client.Reader, clu
 		case err != nil:
 			return nil, &ReadError{Err: fmt.Errorf("cannot read %s %s that engine %s requires: %w", ref.Kind, ref.Name, p.Name(), err)}
 		}
-		lookups[key] = observedInput(u)
+		if lookups[key], err = lookupInput(u, ref.Fields); err != nil {
+			return nil, fmt.Errorf("engine %s: requires.%s: %w", p.Name(), key, err)
+		}
 	}
 	prepared.Input.Context.Lookups = lookups
 	pre, err := p.engine.Preconditions(prepared.Input)
@@ -63,6 +65,21 @@ func (p *cueProvider) PreReconcileHook(ctx context.Context, c client.Reader, clu
 		}
 	}
 	return prepared, nil
+}
+
+// requiresInput is the input `requires` is evaluated with: the cluster's identity
+// and spec, without its status and the context. What an engine reads depends on what
+// the user asked for, and an input that stays the same while the operator writes
+// the cluster's status is answered from the memo: the webhook's evaluation of a new
+// spec serves every reconcile after it.
+func requiresInput(in render.Input) render.Input {
+	cluster := make(map[string]any, len(in.Cluster))
+	for k, v := range in.Cluster {
+		if k != "status" {
+			cluster[k] = v
+		}
+	}
+	return render.Input{Cluster: cluster}
 }
 
 // GetApplier starts a staged render.

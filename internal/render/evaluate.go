@@ -13,6 +13,9 @@ type ObjectRef struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
 	Name       string `json:"name"`
+	// Fields are the dotted paths of the object the engine reads, such as
+	// spec.imageName; the operator passes only those. Empty: the whole object.
+	Fields []string `json:"fields,omitempty"`
 }
 
 // Precondition is one thing that must hold before the children are applied.
