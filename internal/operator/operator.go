@@ -194,7 +194,10 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	}
 	statusMetrics.use(mgr.GetCache())
 	providers := &provider.Factory{Registry: registry}
-	gate, err := policyGate(mgr, o, lastGood)
+	// live reads the API server, and tries a read that failed for a passing reason
+	// again at once: a reconcile that failed on it would render again after a backoff.
+	live := retry.Reads(mgr.GetAPIReader())
+	gate, err := policyGate(mgr, o, lastGood, live)
 	if err != nil {
 		return nil, err
 	}
@@ -211,9 +214,6 @@ func New(cfg *rest.Config, o Options) (manager.Manager, error) {
 	c := typedOwnKinds{Client: mgr.GetClient()}
 	// cached reads the served namespaces from the cache and the others live (the
 	// webhooks have one of their own: they admit the requests of every namespace).
-	// live reads the API server, and tries a read that failed for a passing reason
-	// again at once: a reconcile that failed on it would render again after a backoff.
-	live := retry.Reads(mgr.GetAPIReader())
 	cached := newServedOrLive(c, live, namespaces)
 	lookups := watchedFromCache{cached: cached, live: live, watched: watched}
 	// The policy judges the BackupStorages a cluster names: from the cache of the
@@ -373,8 +373,8 @@ func (o *Options) defaults() {
 
 // policyGate loads the embedded policies, or the --policies-dir folder with a reloader
 // that keeps the last good set serving when a change does not compile.
-func policyGate(mgr manager.Manager, o Options, lastGood lastgood.Store) (*policy.Gate, error) {
-	gate := &policy.Gate{Namespaces: policy.ClientNamespaces{Client: cacheThenLive{cached: mgr.GetClient(), live: retry.Reads(mgr.GetAPIReader())}}}
+func policyGate(mgr manager.Manager, o Options, lastGood lastgood.Store, live client.Reader) (*policy.Gate, error) {
+	gate := &policy.Gate{Namespaces: policy.ClientNamespaces{Client: cacheThenLive{cached: mgr.GetClient(), live: live}}}
 	if o.PoliciesDir == "" {
 		set, err := policy.Load(policies.FS)
 		if err != nil {

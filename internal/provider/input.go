@@ -76,16 +76,22 @@ func observedInput(u *unstructured.Unstructured) map[string]any {
 	if meta, ok := obj["metadata"].(map[string]any); ok {
 		delete(meta, "managedFields")
 	}
-	if u.GetAPIVersion() == "v1" && u.GetKind() == "Secret" {
-		for _, field := range []string{"data", "stringData"} {
-			if data, ok := obj[field].(map[string]any); ok {
-				for k := range data {
-					data[k] = ""
-				}
+	blankSecretValues(obj)
+	return obj
+}
+
+// blankSecretValues blanks the values of a Secret (a copy) in place, keeping its keys.
+func blankSecretValues(obj map[string]any) {
+	if obj["apiVersion"] != "v1" || obj["kind"] != "Secret" {
+		return
+	}
+	for _, field := range []string{"data", "stringData"} {
+		if data, ok := obj[field].(map[string]any); ok {
+			for k := range data {
+				data[k] = ""
 			}
 		}
 	}
-	return obj
 }
 
 func toMap(v any) (map[string]any, error) {

@@ -15,13 +15,15 @@ import (
 // reads its image from would otherwise make every reconcile evaluate the engine
 // again.
 func lookupInput(u *unstructured.Unstructured, fields []string) (map[string]any, error) {
-	obj := observedInput(u)
-	if meta, ok := obj["metadata"].(map[string]any); ok {
-		delete(meta, "resourceVersion")
-	}
 	if len(fields) == 0 {
+		obj := observedInput(u)
+		if meta, ok := obj["metadata"].(map[string]any); ok {
+			delete(meta, "resourceVersion")
+		}
 		return obj, nil
 	}
+	// Only the listed fields are copied: a reconcile does not copy a child's status
+	// to read its image.
 	out := map[string]any{
 		"apiVersion": u.GetAPIVersion(),
 		"kind":       u.GetKind(),
@@ -29,16 +31,18 @@ func lookupInput(u *unstructured.Unstructured, fields []string) (map[string]any,
 	}
 	for _, f := range fields {
 		path := strings.Split(f, ".")
-		v, found, err := unstructured.NestedFieldNoCopy(obj, path...)
+		v, found, err := unstructured.NestedFieldNoCopy(u.Object, path...)
 		if err != nil || !found {
 			// A path through a value that is no object is absent, as in CUE.
 			continue
 		}
-		// out holds only values copied along paths obj has: a path cannot meet a
-		// value that is no object here, but an error is not to be dropped.
+		// SetNestedField copies v. out holds only values copied along paths the object
+		// has: a path cannot meet a value that is no object here, but an error is not
+		// to be dropped.
 		if err := unstructured.SetNestedField(out, v, path...); err != nil {
 			return nil, fmt.Errorf("fields %q of %s %s: %w", f, u.GetKind(), u.GetName(), err)
 		}
 	}
+	blankSecretValues(out)
 	return out, nil
 }
