@@ -69,10 +69,12 @@ func (r *DatabaseClusterReconciler) writeStatus(ctx context.Context, s *clusterS
 		return nil
 	}
 	patch := client.MergeFromWithOptions(s.original, client.MergeFromWithOptimisticLock{})
-	if err := r.Status().Patch(ctx, s.cluster, patch); err != nil {
+	done := r.own.begin(s.original)
+	err := r.Status().Patch(ctx, s.cluster, patch)
+	done(s.cluster, err)
+	if err != nil {
 		return fmt.Errorf("cannot write the status of %s: %w", s.cluster.Name, err)
 	}
-	r.own.record(s.cluster)
 	r.announceBackupHealth(s)
 	return nil
 }

@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"maps"
+	"slices"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -13,9 +15,42 @@ import (
 // object, so that the watch event that write causes does not reconcile the cluster
 // again: the reconcile that wrote already holds everything that event would bring.
 // A write by anyone else carries another resourceVersion and is reconciled.
+//
+// The event of a write can arrive before the write's response, so before it is
+// recorded. A write guarded by the resourceVersion it read (the status write) is
+// therefore noted while under way: the update event that follows that version and
+// changes nothing but status is its own. Were the write refused, because someone
+// else wrote that version's successor, the reconcile that tried it fails and runs
+// again, so no one else's write goes unseen.
 type ownWrites struct {
 	mu       sync.Mutex
 	versions map[types.UID]string
+	// underWay holds, for each guarded write in flight, the resourceVersion it
+	// is guarded by.
+	underWay map[types.UID]string
+}
+
+// begin notes that a write of obj guarded by its resourceVersion is under way;
+// the returned func ends it, recording what the API server stored when it
+// succeeded.
+func (w *ownWrites) begin(obj client.Object) (done func(stored client.Object, err error)) {
+	uid, base := obj.GetUID(), obj.GetResourceVersion()
+	w.mu.Lock()
+	if w.underWay == nil {
+		w.underWay = map[types.UID]string{}
+	}
+	w.underWay[uid] = base
+	w.mu.Unlock()
+	return func(stored client.Object, err error) {
+		w.mu.Lock()
+		if w.underWay[uid] == base {
+			delete(w.underWay, uid)
+		}
+		w.mu.Unlock()
+		if err == nil {
+			w.record(stored)
+		}
+	}
 }
 
 // record notes that the controller wrote obj, as the API server returned it.
@@ -39,26 +74,50 @@ func (w *ownWrites) wrote(obj client.Object) bool {
 	return ok && v == obj.GetResourceVersion()
 }
 
+// echoesGuardedWrite reports whether an update is the one a guarded write under
+// way makes: it follows the version the write is guarded by and changes nothing
+// outside status and the fields the API server keeps.
+func (w *ownWrites) echoesGuardedWrite(old, updated client.Object) bool {
+	w.mu.Lock()
+	base, ok := w.underWay[updated.GetUID()]
+	w.mu.Unlock()
+	return ok && base == old.GetResourceVersion() && sameOutsideStatus(old, updated)
+}
+
+// sameOutsideStatus reports whether two versions of an object differ at most in
+// their status (and resourceVersion and managedFields): their generation, which
+// counts spec changes, and the metadata a user may change are equal.
+func sameOutsideStatus(a, b client.Object) bool {
+	return a.GetGeneration() == b.GetGeneration() &&
+		a.GetDeletionTimestamp().Equal(b.GetDeletionTimestamp()) &&
+		maps.Equal(a.GetLabels(), b.GetLabels()) &&
+		maps.Equal(a.GetAnnotations(), b.GetAnnotations()) &&
+		slices.Equal(a.GetFinalizers(), b.GetFinalizers())
+}
+
 // forget drops what is remembered of a deleted object.
 func (w *ownWrites) forget(obj client.Object) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.versions, obj.GetUID())
+	delete(w.underWay, obj.GetUID())
 }
 
 // len is how many objects are remembered, for tests of the cleanup.
 func (w *ownWrites) len() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.versions)
+	return len(w.versions) + len(w.underWay)
 }
 
-// predicate skips the create and update events of the controller's own writes and
-// forgets deleted objects.
+// predicate skips the create and update events of the controller's own writes,
+// also those of a guarded write under way, and forgets deleted objects.
 func (w *ownWrites) predicate() predicate.Funcs {
 	return predicate.Funcs{
 		CreateFunc: func(e event.CreateEvent) bool { return !w.wrote(e.Object) },
-		UpdateFunc: func(e event.UpdateEvent) bool { return !w.wrote(e.ObjectNew) },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return !w.wrote(e.ObjectNew) && !w.echoesGuardedWrite(e.ObjectOld, e.ObjectNew)
+		},
 		DeleteFunc: func(e event.DeleteEvent) bool {
 			w.forget(e.Object)
 			return true

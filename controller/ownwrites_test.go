@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"errors"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,5 +33,48 @@ func TestOwnWrites(t *testing.T) {
 	}
 	if !p.Update(event.UpdateEvent{ObjectOld: obj("4"), ObjectNew: obj("5")}) {
 		t.Error("after forgetting, an event is skipped")
+	}
+}
+
+// TestOwnWritesUnderWay: the event of a guarded status write that arrives before
+// the write's response is skipped; a change of spec or metadata on the same
+// version, an event not following the guarded version, and any event once the
+// write failed are reconciled.
+func TestOwnWritesUnderWay(t *testing.T) {
+	var w ownWrites
+	p := w.predicate()
+	obj := func(rv string, generation int64) *dbaasv1.DatabaseCluster {
+		return &dbaasv1.DatabaseCluster{ObjectMeta: metav1.ObjectMeta{UID: "u1", ResourceVersion: rv, Generation: generation}}
+	}
+	done := w.begin(obj("4", 1))
+	if p.Update(event.UpdateEvent{ObjectOld: obj("4", 1), ObjectNew: obj("5", 1)}) {
+		t.Error("the event of a status write under way reconciles again")
+	}
+	if !p.Update(event.UpdateEvent{ObjectOld: obj("4", 1), ObjectNew: obj("5", 2)}) {
+		t.Error("a spec change on the guarded version is not reconciled")
+	}
+	labelled := obj("5", 1)
+	labelled.Labels = map[string]string{"team": "a"}
+	if !p.Update(event.UpdateEvent{ObjectOld: obj("4", 1), ObjectNew: labelled}) {
+		t.Error("a label change on the guarded version is not reconciled")
+	}
+	if !p.Update(event.UpdateEvent{ObjectOld: obj("3", 1), ObjectNew: obj("4", 1)}) {
+		t.Error("an event before the guarded version is not reconciled")
+	}
+	done(obj("5", 1), nil)
+	if p.Update(event.UpdateEvent{ObjectOld: obj("4", 1), ObjectNew: obj("5", 1)}) {
+		t.Error("the event of the finished write reconciles again")
+	}
+	if !p.Update(event.UpdateEvent{ObjectOld: obj("5", 1), ObjectNew: obj("6", 1)}) {
+		t.Error("a later write is not reconciled")
+	}
+
+	done = w.begin(obj("6", 1))
+	done(nil, errors.New("conflict"))
+	if !p.Update(event.UpdateEvent{ObjectOld: obj("6", 1), ObjectNew: obj("7", 1)}) {
+		t.Error("after a failed write, the write that beat it is not reconciled")
+	}
+	if w.len() != 1 {
+		t.Errorf("%d objects remembered, want 1 (the last write)", w.len())
 	}
 }
