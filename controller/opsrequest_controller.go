@@ -182,7 +182,7 @@ func (r *OpsRequestReconciler) reconcilePending(ctx context.Context, s *opsScope
 		return ctrl.Result{}, nil
 	}
 	if r.Policy != nil {
-		decision, err := r.Policy.Ops(ctx, s.ops, s.cluster, s.provider.Engine())
+		decision, err := r.Policy.Ops(ctx, s.ops, s.cluster, s.provider.Engine(), s.operation.SpecPatch)
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("cannot evaluate the ops policy: %w", err)
 		}

@@ -183,7 +183,7 @@ func TestOpsDryRunFailsAsARealOneWould(t *testing.T) {
 // fixedPolicy answers every operation with the same violations.
 type fixedPolicy []policy.Violation
 
-func (p fixedPolicy) Ops(context.Context, *dbaasv1.OpsRequest, *dbaasv1.DatabaseCluster, *render.Engine) (policy.Decision, error) {
+func (p fixedPolicy) Ops(context.Context, *dbaasv1.OpsRequest, *dbaasv1.DatabaseCluster, *render.Engine, map[string]any) (policy.Decision, error) {
 	return policy.Decision{Violations: p}, nil
 }
 

@@ -17,5 +17,5 @@ type ClusterPolicy interface {
 // OpsPolicy decides whether an operation may run on a cluster. *policy.Gate
 // implements it.
 type OpsPolicy interface {
-	Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine) (policy.Decision, error)
+	Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine, specPatch map[string]any) (policy.Decision, error)
 }

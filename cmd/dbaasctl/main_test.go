@@ -44,6 +44,18 @@ kind: DatabaseCluster
 metadata: {name: tuned}
 spec: {engine: postgresql, storage: {size: 1Gi}, config: [{name: ssl, value: "off"}]}
 `)
+	// max_connections and max-connections are one MySQL option: only the engine's
+	// merge of the Reconfiguring, which keeps both, shows the duplicate.
+	duplicate := write("duplicate.yaml", `apiVersion: dbaas.io/v1alpha1
+kind: DatabaseCluster
+metadata: {name: jam, namespace: shop}
+spec: {engine: mysql, version: "8.0", storage: {size: 20Gi}, config: [{name: max-connections, value: "100"}]}
+---
+apiVersion: dbaas.io/v1alpha1
+kind: OpsRequest
+metadata: {name: jam-tune, namespace: shop}
+spec: {clusterRef: jam, type: Reconfiguring, reconfiguring: {config: [{name: max_connections, value: "300"}]}}
+`)
 	noCluster := write("no-cluster.yaml", `apiVersion: dbaas.io/v1alpha1
 kind: DatabaseClutser
 metadata: {name: typo}
@@ -96,6 +108,11 @@ spec: {engine: postgresql, storage: {size: 1Gi}}
 			args:   []string{"policy", "eval", "-f", forbidden},
 			code:   1,
 			stdout: []string{"DatabaseCluster/tuned: denied", "spec.config[ssl]:", "(ParameterFixed)"},
+		},
+		"policy eval judges the spec patch of the engine's operation": {
+			args:   []string{"policy", "eval", "-f", duplicate},
+			code:   1,
+			stdout: []string{"DatabaseCluster/jam: allowed", "OpsRequest/jam-tune: denied", "max_connections repeats max-connections", "(ParameterDuplicate)"},
 		},
 		"an unknown command points to the help": {
 			args:   []string{"frobnicate"},

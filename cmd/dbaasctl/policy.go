@@ -126,7 +126,17 @@ func (e *evaluator) ops(o *dbaasv1.OpsRequest) (policy.Decision, error) {
 	if err != nil {
 		return policy.Decision{}, err
 	}
-	return e.gate.Ops(context.Background(), o, c, p.Engine())
+	// The policy judges the spec patch of the engine's evaluation of the
+	// operation, as the operator's admission passes it.
+	var patch map[string]any
+	if p.Engine().HasOperation(string(o.Spec.Type)) {
+		op, err := p.Operations().Evaluate(c, o, nil, nil, nil)
+		if err != nil {
+			return policy.Decision{}, fmt.Errorf("cannot evaluate %s on DatabaseCluster %s: %w", o.Spec.Type, c.Name, err)
+		}
+		patch = op.SpecPatch
+	}
+	return e.gate.Ops(context.Background(), o, c, p.Engine(), patch)
 }
 
 // report prints one decision and says whether it denies.

@@ -114,9 +114,12 @@ func (g *Gate) backupStorages(ctx context.Context, namespace string, names []str
 	return out, nil
 }
 
-// Ops evaluates the ops gate for an operation on a cluster, with the spec patch the
-// engine's definition of the operation makes (see specPatch).
-func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine) (Decision, error) {
+// Ops evaluates the ops gate for an operation on a cluster. specPatch is the patch
+// to the cluster's spec of the engine's evaluation of the operation
+// (render.Operation.SpecPatch; nil when it patches nothing): the policy judges the
+// patch the operation applies, as the engine's definition makes it (how a
+// Reconfiguring merges parameters, for one), not a result of its own.
+func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine, specPatch map[string]any) (Decision, error) {
 	opsObj, err := toMap(ops, true)
 	if err != nil {
 		return Decision{}, err
@@ -133,10 +136,6 @@ func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv
 	if set == nil {
 		return g.unavailable(), nil
 	}
-	patch, err := specPatch(engine, ops, cluster)
-	if err != nil {
-		return Decision{}, err
-	}
 	storages, err := g.backupStorages(ctx, ops.Namespace, ops.Spec.BackupStorageNames())
 	if err != nil {
 		return Decision{}, err
@@ -146,7 +145,7 @@ func (g *Gate) Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv
 		Cluster:        clusterObj,
 		Engine:         Engine{Name: engine.Name, Versions: engine.VersionNames(), Operations: engine.Operations},
 		Namespace:      ns,
-		SpecPatch:      patch,
+		SpecPatch:      specPatch,
 		BackupStorages: storages,
 	})
 }

@@ -102,7 +102,7 @@ func TestOpsGateReadsTheNamedBackupStorages(t *testing.T) {
 		"spec.backup.storageName":         ops(dbaasv1.OpsRequestSpec{Type: dbaasv1.OpsBackup, Backup: &dbaasv1.BackupOps{StorageName: "gcs"}}),
 		"spec.restore.backupStorage.name": ops(dbaasv1.OpsRequestSpec{Type: dbaasv1.OpsRestore, Restore: &dbaasv1.Restore{BackupStorage: &dbaasv1.BackupStorageSource{Name: "gcs", Path: "orders/b1"}}}),
 	} {
-		d, err := gate.Ops(context.Background(), op, cluster, mongo)
+		d, err := gate.Ops(context.Background(), op, cluster, mongo, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

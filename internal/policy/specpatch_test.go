@@ -9,12 +9,14 @@ import (
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 	"dbaas.io/operator/engines"
+	"dbaas.io/operator/internal/provider"
 	"dbaas.io/operator/internal/render"
 )
 
 // TestGateJudgesTheEngineConfigMerge runs the ops gate on a Reconfiguring whose
 // parameter name folds onto one the cluster sets (max_connections and
-// max-connections are one MySQL option): the policy judges the config the engine's
+// max-connections are one MySQL option) with the spec patch of the engine's
+// evaluation, as the operator passes it: the policy judges the config the engine's
 // Reconfiguring writes, which keeps both, not a merge of its own.
 func TestGateJudgesTheEngineConfigMerge(t *testing.T) {
 	reg, err := render.NewRegistry(engines.FS(), "")
@@ -41,16 +43,36 @@ func TestGateJudgesTheEngineConfigMerge(t *testing.T) {
 		}
 	}
 
-	d, err := gate.Ops(context.Background(), reconfigure("max_connections"), cluster, mysql)
+	d, err := gate.Ops(context.Background(), reconfigure("max_connections"), cluster, mysql, engineSpecPatch(t, mysql, reconfigure("max_connections"), cluster))
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertViolations(t, d, []Violation{{"spec.reconfiguring.config[max_connections]", "ParameterDuplicate", "max_connections repeats max-connections"}})
 
 	// The same name replaces the parameter: nothing to refuse.
-	d, err = gate.Ops(context.Background(), reconfigure("max-connections"), cluster, mysql)
+	d, err = gate.Ops(context.Background(), reconfigure("max-connections"), cluster, mysql, engineSpecPatch(t, mysql, reconfigure("max-connections"), cluster))
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertViolations(t, d, nil)
+}
+
+// engineSpecPatch evaluates the operation with the engine, as the webhook and the
+// controller do before they ask the gate, and returns its spec patch.
+func engineSpecPatch(t *testing.T, engine *render.Engine, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster) map[string]any {
+	t.Helper()
+	in, err := provider.ClusterInput(cluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := toMap(&dbaasv1.OpsRequest{Spec: ops.Spec}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	request := map[string]any{"metadata": map[string]any{"name": ops.Name}, "spec": spec["spec"]}
+	op, err := engine.Operation(render.Input{Cluster: in}, render.OpsInput{Request: request}, string(ops.Spec.Type))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op.SpecPatch
 }

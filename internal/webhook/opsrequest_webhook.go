@@ -19,7 +19,7 @@ import (
 
 // OpsPolicy decides whether an operation may run on a cluster.
 type OpsPolicy interface {
-	Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine) (policy.Decision, error)
+	Ops(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, engine *render.Engine, specPatch map[string]any) (policy.Decision, error)
 }
 
 // OpsRequestValidator refuses, at apply time, operations the cluster's engine does
@@ -74,7 +74,7 @@ func (v *OpsRequestValidator) ValidateCreate(ctx context.Context, ops *dbaasv1.O
 	if !p.Engine().HasOperation(string(ops.Spec.Type)) {
 		// The list of what the engine offers, and the policy's reason why this type
 		// is not among them ("Kafka has no primary") when it has one.
-		decision, err := v.decide(ctx, ops, cluster, p)
+		decision, err := v.decide(ctx, ops, cluster, p, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -87,7 +87,7 @@ func (v *OpsRequestValidator) ValidateCreate(ctx context.Context, ops *dbaasv1.O
 	if err != nil {
 		return nil, err
 	}
-	decision, err := v.decide(ctx, ops, cluster, p)
+	decision, err := v.decide(ctx, ops, cluster, p, op.SpecPatch)
 	if err != nil {
 		return nil, err
 	}
@@ -128,12 +128,13 @@ func onlyTheQueueCanChange(decision policy.Decision, taken, engineErrs field.Err
 	return !decision.Allowed() || len(engineErrs) > 0
 }
 
-// decide runs the ops policy; no policy allows everything.
-func (v *OpsRequestValidator) decide(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, p provider.Provider) (policy.Decision, error) {
+// decide runs the ops policy on the spec patch of the admission's evaluation of the
+// operation; no policy allows everything.
+func (v *OpsRequestValidator) decide(ctx context.Context, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster, p provider.Provider, specPatch map[string]any) (policy.Decision, error) {
 	if v.Policy == nil {
 		return policy.Decision{}, nil
 	}
-	decision, err := v.Policy.Ops(ctx, ops, cluster, p.Engine())
+	decision, err := v.Policy.Ops(ctx, ops, cluster, p.Engine(), specPatch)
 	if err != nil {
 		return policy.Decision{}, apierrors.NewInternalError(fmt.Errorf("cannot evaluate the ops policy: %w", err))
 	}
