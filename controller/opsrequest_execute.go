@@ -111,9 +111,15 @@ func (r *OpsRequestReconciler) runStep(ctx context.Context, s *opsScope, step *d
 
 // patchStep applies a merge patch to the target the plan resolved, if it is still
 // that object, guarded by the resourceVersion just read: the check and the patch
-// see the same object.
+// see the same object. A step that never ran on the cluster first tries the version
+// this reconcile read, which saves the read when the cache is current.
 func (r *OpsRequestReconciler) patchStep(ctx context.Context, s *opsScope, step *dbaasv1.OpsStep, verify bool) (string, error) {
 	t := step.Target
+	if !verify && isCluster(t, s) && t.UID == s.cluster.UID {
+		if msg, stale, err := r.patchCachedCluster(ctx, s, step); !stale {
+			return msg, err
+		}
+	}
 	live, err := r.read(ctx, s, t)
 	if apierrors.IsNotFound(err) || (err == nil && t.UID != "" && live.GetUID() != t.UID) {
 		if isCluster(t, s) {
@@ -133,6 +139,33 @@ func (r *OpsRequestReconciler) patchStep(ctx context.Context, s *opsScope, step 
 			return fmt.Sprintf("%s %s has the change already", t.Kind, t.Name), nil
 		}
 	}
+	return r.patchVersion(ctx, step, live)
+}
+
+// patchCachedCluster makes a step that never ran on the cluster as this reconcile
+// read it from the cache, without a live read: the patch is guarded by that
+// resourceVersion, so it lands on no other version. It reports whether it was
+// refused because the cache lagged (a conflict, or a cluster gone or replaced);
+// then the step reads the live cluster as any other does.
+func (r *OpsRequestReconciler) patchCachedCluster(ctx context.Context, s *opsScope, step *dbaasv1.OpsStep) (msg string, stale bool, err error) {
+	t := step.Target
+	cached := &unstructured.Unstructured{}
+	cached.SetAPIVersion(t.APIVersion)
+	cached.SetKind(t.Kind)
+	cached.SetNamespace(s.cluster.Namespace)
+	cached.SetName(s.cluster.Name)
+	cached.SetResourceVersion(s.cluster.ResourceVersion)
+	msg, err = r.patchVersion(ctx, step, cached)
+	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		return "", true, nil
+	}
+	return msg, false, err
+}
+
+// patchVersion applies the step's merge patch to target, guarded by target's
+// resourceVersion.
+func (r *OpsRequestReconciler) patchVersion(ctx context.Context, step *dbaasv1.OpsStep, live *unstructured.Unstructured) (string, error) {
+	t := step.Target
 	var merge map[string]any
 	if err := json.Unmarshal(step.Patch.Raw, &merge); err != nil {
 		return "", permanent(fmt.Errorf("cannot decode the patch: %w", err))
