@@ -40,7 +40,7 @@ func TestOpsFreshPatchUsesTheReadCluster(t *testing.T) {
 				if err := k8s.Update(ctx, labelled); err != nil {
 					t.Fatal(err)
 				}
-				c = staleCluster(k8s, read)
+				c = staleRead(k8s, read)
 			}
 			createOps(t, newOps(ns, tc.name+"-out", tc.name, dbaasv1.OpsHorizontalScaling, scaleTo(3)))
 			f := &faults{}
@@ -77,17 +77,4 @@ func TestOpsFreshPatchUsesTheReadCluster(t *testing.T) {
 			}
 		})
 	}
-}
-
-// staleCluster wraps c so that reading the DatabaseCluster gives the stale copy.
-func staleCluster(c client.WithWatch, stale *dbaasv1.DatabaseCluster) client.WithWatch {
-	return interceptor.NewClient(c, interceptor.Funcs{
-		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			if o, ok := obj.(*dbaasv1.DatabaseCluster); ok && key.Name == stale.Name {
-				stale.DeepCopyInto(o)
-				return nil
-			}
-			return c.Get(ctx, key, obj, opts...)
-		},
-	})
 }

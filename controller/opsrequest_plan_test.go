@@ -3,6 +3,7 @@ package controller_test
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -141,7 +142,7 @@ func TestOpsFenceAlwaysWrites(t *testing.T) {
 	}
 
 	f := &faults{}
-	rStale, _ := opsReconciler(t, staleOps(f.client(k8s), stale))
+	rStale, _ := opsReconciler(t, staleRead(f.client(k8s), stale))
 	res := mustReconcileOps(t, rStale, ns, "vault-backup")
 	if res.RequeueAfter == 0 {
 		t.Fatal("a stale read was not requeued")
@@ -165,12 +166,13 @@ func backupCluster(t *testing.T, ns, name string) {
 	readyCluster(t, newCluster(ns, name, withBackup("s3-creds")))
 }
 
-// staleOps wraps c so that reading the OpsRequest gives the stale copy.
-func staleOps(c client.WithWatch, stale *dbaasv1.OpsRequest) client.WithWatch {
+// staleRead wraps c so that reading stale's kind and name gives the copy stale, as
+// a cache that has not seen the last write would.
+func staleRead[T client.Object](c client.WithWatch, stale T) client.WithWatch {
 	return interceptor.NewClient(c, interceptor.Funcs{
 		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			if o, ok := obj.(*dbaasv1.OpsRequest); ok && key.Name == stale.Name {
-				stale.DeepCopyInto(o)
+			if o, ok := obj.(T); ok && key.Name == stale.GetName() && key.Namespace == stale.GetNamespace() {
+				reflect.ValueOf(o).Elem().Set(reflect.ValueOf(stale.DeepCopyObject()).Elem())
 				return nil
 			}
 			return c.Get(ctx, key, obj, opts...)
