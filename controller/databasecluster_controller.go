@@ -87,6 +87,14 @@ func (r *DatabaseClusterReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err := r.Get(ctx, req.NamespacedName, cluster); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if r.own.superseded(cluster) {
+		// The cache has not seen this controller's last status write (a reconcile
+		// queued during the one that wrote it): on this copy the status write would
+		// be refused and the reconcile done again. Read the cluster as it is.
+		if err := r.live().Get(ctx, req.NamespacedName, cluster); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+	}
 	s := &clusterScope{cluster: cluster, original: cluster.DeepCopy()}
 
 	if !cluster.DeletionTimestamp.IsZero() {

@@ -206,11 +206,7 @@ func (s *clusterScope) observes(uid types.UID) bool {
 func (r *DatabaseClusterReconciler) readLive(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(gvk)
-	reader := r.Live
-	if reader == nil {
-		reader = r.Client
-	}
-	err := reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u)
+	err := r.live().Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u)
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}
@@ -218,4 +214,12 @@ func (r *DatabaseClusterReconciler) readLive(ctx context.Context, gvk schema.Gro
 		return nil, fmt.Errorf("cannot read %s %s: %w", gvk.Kind, name, err)
 	}
 	return u, nil
+}
+
+// live reads from the API server (Live), or through the client without it.
+func (r *DatabaseClusterReconciler) live() client.Reader {
+	if r.Live != nil {
+		return r.Live
+	}
+	return r.Client
 }

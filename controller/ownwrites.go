@@ -28,6 +28,9 @@ type ownWrites struct {
 	// underWay holds, for each guarded write in flight, the resourceVersion it
 	// is guarded by.
 	underWay map[types.UID]string
+	// replaced holds, for each object, the resourceVersion the last guarded write
+	// that succeeded replaced: a cache that still shows it lags (superseded).
+	replaced map[types.UID]string
 }
 
 // begin notes that a write of obj guarded by its resourceVersion is under way;
@@ -46,11 +49,27 @@ func (w *ownWrites) begin(obj client.Object) (done func(stored client.Object, er
 		if w.underWay[uid] == base {
 			delete(w.underWay, uid)
 		}
+		if err == nil {
+			if w.replaced == nil {
+				w.replaced = map[types.UID]string{}
+			}
+			w.replaced[uid] = base
+		}
 		w.mu.Unlock()
 		if err == nil {
 			w.record(stored)
 		}
 	}
+}
+
+// superseded reports whether obj is the version the controller's last guarded
+// write replaced: the cache it came from has not seen that write yet, and a write
+// guarded by this copy would be refused.
+func (w *ownWrites) superseded(obj client.Object) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	base, ok := w.replaced[obj.GetUID()]
+	return ok && base == obj.GetResourceVersion()
 }
 
 // record notes that the controller wrote obj, as the API server returned it.
@@ -101,13 +120,14 @@ func (w *ownWrites) forget(obj client.Object) {
 	defer w.mu.Unlock()
 	delete(w.versions, obj.GetUID())
 	delete(w.underWay, obj.GetUID())
+	delete(w.replaced, obj.GetUID())
 }
 
 // len is how many objects are remembered, for tests of the cleanup.
 func (w *ownWrites) len() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.versions) + len(w.underWay)
+	return len(w.versions) + len(w.underWay) + len(w.replaced)
 }
 
 // predicate skips the create and update events of the controller's own writes,

@@ -74,7 +74,36 @@ func TestOwnWritesUnderWay(t *testing.T) {
 	if !p.Update(event.UpdateEvent{ObjectOld: obj("6", 1), ObjectNew: obj("7", 1)}) {
 		t.Error("after a failed write, the write that beat it is not reconciled")
 	}
-	if w.len() != 1 {
-		t.Errorf("%d objects remembered, want 1 (the last write)", w.len())
+	if w.len() != 2 {
+		t.Errorf("%d entries remembered, want 2 (the last write and the version it replaced)", w.len())
+	}
+}
+
+// TestOwnWritesSuperseded: the version a successful guarded write replaced is known
+// to be stale; the version it stored, and anything after a failed write, are not.
+func TestOwnWritesSuperseded(t *testing.T) {
+	var w ownWrites
+	obj := func(rv string) *dbaasv1.DatabaseCluster {
+		return &dbaasv1.DatabaseCluster{ObjectMeta: metav1.ObjectMeta{UID: "u1", ResourceVersion: rv}}
+	}
+	if w.superseded(obj("4")) {
+		t.Error("a version is superseded before any write")
+	}
+	done := w.begin(obj("4"))
+	done(obj("5"), nil)
+	if !w.superseded(obj("4")) {
+		t.Error("the version the write replaced is not superseded")
+	}
+	if w.superseded(obj("5")) {
+		t.Error("the version the write stored is superseded")
+	}
+	done = w.begin(obj("5"))
+	done(nil, errors.New("conflict"))
+	if w.superseded(obj("5")) {
+		t.Error("a failed write supersedes the version it was guarded by")
+	}
+	w.forget(obj("5"))
+	if w.superseded(obj("4")) || w.len() != 0 {
+		t.Errorf("a deleted object is remembered (%d entries)", w.len())
 	}
 }
