@@ -5,9 +5,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
-
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 	"dbaas.io/operator/engines"
 	"dbaas.io/operator/internal/simulate"
@@ -43,15 +40,8 @@ func TestReconcileReadsPastALaggingCache(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var liveReads atomic.Int64
-	r.Live = interceptor.NewClient(k8s, interceptor.Funcs{
-		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			if _, ok := obj.(*dbaasv1.DatabaseCluster); ok {
-				liveReads.Add(1)
-			}
-			return c.Get(ctx, key, obj, opts...)
-		},
-	})
+	var liveReads *atomic.Int64
+	r.Live, liveReads = countingClusterReads(k8s)
 	r.Client = staleRead(f.client(k8s), lagging)
 	if res := reconcile(t, r, ns, "lag"); res.RequeueAfter != 0 {
 		t.Errorf("requeued after %s, want no requeue", res.RequeueAfter)

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 )
@@ -45,15 +44,8 @@ func TestOpsFreshPatchUsesTheReadCluster(t *testing.T) {
 			createOps(t, newOps(ns, tc.name+"-out", tc.name, dbaasv1.OpsHorizontalScaling, scaleTo(3)))
 			f := &faults{}
 			r, _ := opsReconciler(t, f.client(c))
-			var liveReads atomic.Int64
-			r.Live = interceptor.NewClient(k8s, interceptor.Funcs{
-				Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-					if _, ok := obj.(*dbaasv1.DatabaseCluster); ok || obj.GetObjectKind().GroupVersionKind().Kind == "DatabaseCluster" {
-						liveReads.Add(1)
-					}
-					return c.Get(ctx, key, obj, opts...)
-				},
-			})
+			var liveReads *atomic.Int64
+			r.Live, liveReads = countingClusterReads(k8s)
 			mustReconcileOps(t, r, ns, tc.name+"-out")
 
 			if !getOps(t, ns, tc.name+"-out").Status.Plan.Applied() {

@@ -93,13 +93,18 @@ func (w *ownWrites) wrote(obj client.Object) bool {
 	return ok && v == obj.GetResourceVersion()
 }
 
-// echoesGuardedWrite reports whether an update is the one a guarded write under
-// way makes: it follows the version the write is guarded by and changes nothing
-// outside status and the fields the API server keeps.
-func (w *ownWrites) echoesGuardedWrite(old, updated client.Object) bool {
+// wroteUpdate reports whether an update is the controller's own: its last recorded
+// write, or the one a guarded write under way makes, which follows the version the
+// write is guarded by and changes nothing outside status and the fields the API
+// server keeps.
+func (w *ownWrites) wroteUpdate(old, updated client.Object) bool {
 	w.mu.Lock()
-	base, ok := w.underWay[updated.GetUID()]
-	w.mu.Unlock()
+	defer w.mu.Unlock()
+	uid := updated.GetUID()
+	if v, ok := w.versions[uid]; ok && v == updated.GetResourceVersion() {
+		return true
+	}
+	base, ok := w.underWay[uid]
 	return ok && base == old.GetResourceVersion() && sameOutsideStatus(old, updated)
 }
 
@@ -135,9 +140,7 @@ func (w *ownWrites) len() int {
 func (w *ownWrites) predicate() predicate.Funcs {
 	return predicate.Funcs{
 		CreateFunc: func(e event.CreateEvent) bool { return !w.wrote(e.Object) },
-		UpdateFunc: func(e event.UpdateEvent) bool {
-			return !w.wrote(e.ObjectNew) && !w.echoesGuardedWrite(e.ObjectOld, e.ObjectNew)
-		},
+		UpdateFunc: func(e event.UpdateEvent) bool { return !w.wroteUpdate(e.ObjectOld, e.ObjectNew) },
 		DeleteFunc: func(e event.DeleteEvent) bool {
 			w.forget(e.Object)
 			return true

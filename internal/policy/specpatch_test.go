@@ -43,14 +43,14 @@ func TestGateJudgesTheEngineConfigMerge(t *testing.T) {
 		}
 	}
 
-	d, err := gate.Ops(context.Background(), reconfigure("max_connections"), cluster, mysql, engineSpecPatch(t, mysql, reconfigure("max_connections"), cluster))
+	d, err := gate.Ops(context.Background(), reconfigure("max_connections"), cluster, mysql, engineSpecPatch(t, reg, reconfigure("max_connections"), cluster))
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertViolations(t, d, []Violation{{"spec.reconfiguring.config[max_connections]", "ParameterDuplicate", "max_connections repeats max-connections"}})
 
 	// The same name replaces the parameter: nothing to refuse.
-	d, err = gate.Ops(context.Background(), reconfigure("max-connections"), cluster, mysql, engineSpecPatch(t, mysql, reconfigure("max-connections"), cluster))
+	d, err = gate.Ops(context.Background(), reconfigure("max-connections"), cluster, mysql, engineSpecPatch(t, reg, reconfigure("max-connections"), cluster))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,18 +59,13 @@ func TestGateJudgesTheEngineConfigMerge(t *testing.T) {
 
 // engineSpecPatch evaluates the operation with the engine, as the webhook and the
 // controller do before they ask the gate, and returns its spec patch.
-func engineSpecPatch(t *testing.T, engine *render.Engine, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster) map[string]any {
+func engineSpecPatch(t *testing.T, reg *render.Registry, ops *dbaasv1.OpsRequest, cluster *dbaasv1.DatabaseCluster) map[string]any {
 	t.Helper()
-	in, err := provider.ClusterInput(cluster)
+	p, err := (&provider.Factory{Registry: reg}).Get(cluster.Spec.Engine)
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec, err := toMap(&dbaasv1.OpsRequest{Spec: ops.Spec}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	request := map[string]any{"metadata": map[string]any{"name": ops.Name}, "spec": spec["spec"]}
-	op, err := engine.Operation(render.Input{Cluster: in}, render.OpsInput{Request: request}, string(ops.Spec.Type))
+	op, err := p.Operations().Evaluate(cluster, ops, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
