@@ -138,3 +138,45 @@ func nativeCluster(name string) *cnpgv1.Cluster {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// BenchmarkStatusAndOperation measures, per engine, the other two evaluations a
+// cluster's life repeats with a new input each time: its status mapping (every
+// reconcile whose children changed) and an operation (every change an operation
+// observes), on the minimal cluster. Each evaluates only the part of the engine it
+// refers to, not the stages.
+func BenchmarkStatusAndOperation(b *testing.B) {
+	for _, engine := range []string{"postgresql", "mongodb", "mysql", "kafka"} {
+		c, _ := benchCluster(b, engine+"/testdata/minimal")
+		e, _ := registry(b).Get(engine)
+		input := func(i int) render.Input {
+			c.Name = fmt.Sprintf("bench-%d", i)
+			in, err := provider.ClusterInput(c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return render.Input{Cluster: in}
+		}
+		b.Run(engine+"/status", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				i++
+				if _, err := e.Status(input(i), map[string]map[string]any{}, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(engine+"/operation", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				i++
+				request := map[string]any{
+					"metadata": map[string]any{"name": "scale", "namespace": "default"},
+					"spec":     map[string]any{"clusterRef": c.Name, "type": "HorizontalScaling", "horizontalScaling": map[string]any{"replicas": 3}},
+				}
+				if _, err := e.Operation(input(i), render.OpsInput{Request: request}, "HorizontalScaling"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -16,16 +16,16 @@ import (
 //
 // Filling an input into a package makes CUE evaluate all of that package, so each
 // use evaluates the smallest package that serves it: renders (requires,
-// preconditions, stages) the package without the operations, status mappings the
-// one without the operations and the stages, operations the whole one. Each is
-// compiled on its first use (about 2.5 MB apiece): the webhooks' instances never map
-// a status, and an operator without operations never compiles them.
+// preconditions, stages) the package without the operations, status mappings and
+// operations the one with only what they refer to. Each is compiled on its first use (about 2.5 MB apiece): the webhooks'
+// instances never map a status, and an operator without operations never compiles
+// them.
 type instance struct {
 	ctx   *cue.Context
 	files []packageFile
 	dir   string
-	// whole, lean and statusLean are nil until first used.
-	whole, lean, statusLean *cue.Value
+	// whole, lean, statusLean and opsLean are nil until first used.
+	whole, lean, statusLean, opsLean *cue.Value
 }
 
 // newInstance returns an instance of the engine's files that has compiled nothing
@@ -44,7 +44,7 @@ func compileInstance(files []packageFile, dir string) (*instance, error) {
 	return inst, nil
 }
 
-// wholePackage is the package with everything: operations use it.
+// wholePackage is the package with everything.
 func (inst *instance) wholePackage() (cue.Value, error) {
 	if inst.whole == nil {
 		v, err := compile(inst.ctx, path.Base(inst.dir), inst.files)
@@ -69,18 +69,43 @@ func (inst *instance) renderPackage() (cue.Value, error) {
 	return *inst.lean, nil
 }
 
-// statusPackage is the package without the operations file, the stages and the
-// commands. An engine whose status mapping refers to one of them maps it with the
-// whole package.
+// statusPackage is the package with what the status mapping and the one-shot
+// predicates refer to, transitively: not the stages, the operations or the
+// commands.
 func (inst *instance) statusPackage() (cue.Value, error) {
 	if inst.statusLean == nil {
-		v, err := inst.leaner(withoutOperations(inst.files), "stages", "cli")
+		v, err := inst.reaching("status", "oneShot", "input")
 		if err != nil {
 			return cue.Value{}, err
 		}
 		inst.statusLean = &v
 	}
 	return *inst.statusLean, nil
+}
+
+// operationsPackage is the package with the operations, their input and what they
+// refer to, transitively: an operation is evaluated on every change of what it
+// observes, and the stages, status mappings and commands it does not read would
+// double the cost of each evaluation.
+func (inst *instance) operationsPackage() (cue.Value, error) {
+	if inst.opsLean == nil {
+		v, err := inst.reaching("operations", "ops", "input")
+		if err != nil {
+			return cue.Value{}, err
+		}
+		inst.opsLean = &v
+	}
+	return *inst.opsLean, nil
+}
+
+// reaching compiles the package without the top-level fields that roots do not
+// reach (unreachedFields), or returns the whole package when that does not compile.
+func (inst *instance) reaching(roots ...string) (cue.Value, error) {
+	unreached, ok := unreachedFields(inst.files, roots...)
+	if !ok {
+		return inst.wholePackage()
+	}
+	return inst.leaner(inst.files, unreached...)
 }
 
 // leaner compiles files leaving out the top-level fields named, or returns the whole

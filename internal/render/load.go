@@ -77,16 +77,17 @@ func compile(ctx *cue.Context, pkg string, files []packageFile, leaveOut ...stri
 	return v, nil
 }
 
-// leaveOutFields deletes the file's top-level fields of the names given, and then
-// the imports nothing else in the file uses (CUE refuses an unused import).
+// leaveOutFields deletes the file's top-level fields of the names given, the
+// comprehensions that declare only such fields, and then the imports nothing else in
+// the file uses (CUE refuses an unused import).
 func leaveOutFields(f *ast.File, names []string) {
 	f.Decls = slices.DeleteFunc(f.Decls, func(d ast.Decl) bool {
-		field, ok := d.(*ast.Field)
-		if !ok {
-			return false
+		if field, ok := d.(*ast.Field); ok {
+			name, _, err := ast.LabelName(field.Label)
+			return err == nil && slices.Contains(names, name)
 		}
-		name, _, err := ast.LabelName(field.Label)
-		return err == nil && slices.Contains(names, name)
+		declared, ok := declaredNames(d)
+		return ok && !slices.ContainsFunc(declared, func(n string) bool { return !slices.Contains(names, n) })
 	})
 	used := map[string]bool{}
 	for _, d := range f.Decls {

@@ -14,6 +14,8 @@ const (
 	stageRender = "render"
 	// stageStatus is an evaluation of the engine's status mapping.
 	stageStatus = "status"
+	// stageOperation is an evaluation of one of the engine's operations.
+	stageOperation = "operation"
 )
 
 // evalDuration times the CUE evaluations that ran. A result recalled from the memo
@@ -21,7 +23,7 @@ const (
 // its count how often the memo missed.
 var evalDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 	Name: "dbaas_render_duration_seconds",
-	Help: "CUE evaluations of an engine that ran (memo hits excluded), by engine and stage: render (its stages) or status (its status mapping).",
+	Help: "CUE evaluations of an engine that ran (memo hits excluded), by engine and stage: render (its stages), status (its status mapping) or operation (one of its operations).",
 	// From a small status mapping (milliseconds) to a large render on a busy CPU.
 	Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5},
 }, []string{"engine", "stage"})

@@ -19,8 +19,9 @@ func evaluations(t *testing.T, engine, stage string) uint64 {
 	return m.GetHistogram().GetSampleCount()
 }
 
-// TestEvaluationsTimed: a render and a status mapping that run are timed once each,
-// under their stage; the same input again is recalled from the memo and not timed.
+// TestEvaluationsTimed: a render, a status mapping and an operation that run are
+// timed once each, under their stage; the same input again is recalled from the
+// memo and not timed.
 func TestEvaluationsTimed(t *testing.T) {
 	reg, err := NewRegistry(engines.FS(), "")
 	if err != nil {
@@ -37,11 +38,16 @@ func TestEvaluationsTimed(t *testing.T) {
 		"spec":       map[string]any{"engine": "postgresql", "clusterSize": 1, "storage": map[string]any{"size": "1Gi"}},
 	}}
 	renders, statuses := evaluations(t, "postgresql", stageRender), evaluations(t, "postgresql", stageStatus)
+	operations := evaluations(t, "postgresql", stageOperation)
+	request := map[string]any{"metadata": map[string]any{"name": "restart"}, "spec": map[string]any{"type": "Restart"}}
 	for range 2 {
 		if _, err := e.Render(in); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.Status(in, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Operation(in, OpsInput{Request: request}, "Restart"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -50,5 +56,8 @@ func TestEvaluationsTimed(t *testing.T) {
 	}
 	if got := evaluations(t, "postgresql", stageStatus); got != statuses+1 {
 		t.Errorf("%d status mappings timed, want 1", got-statuses)
+	}
+	if got := evaluations(t, "postgresql", stageOperation); got != operations+1 {
+		t.Errorf("%d operations timed, want 1", got-operations)
 	}
 }

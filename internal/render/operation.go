@@ -162,7 +162,8 @@ func (e *Engine) Operation(in Input, ops OpsInput, opType string) (*Operation, e
 		return &out, nil
 	}
 	r, err := e.bounded(key, func(inst *instance) (any, error) {
-		pkg, err := inst.wholePackage()
+		defer e.timed(stageOperation, time.Now())
+		pkg, err := inst.operationsPackage()
 		if err != nil {
 			return nil, err
 		}
