@@ -88,10 +88,16 @@ func failingApplies(n int64) client.Client {
 // countingClusterReads wraps c and counts its reads of DatabaseClusters, typed or
 // unstructured.
 func countingClusterReads(c client.WithWatch) (client.WithWatch, *atomic.Int64) {
+	return countingReads(c, "DatabaseCluster")
+}
+
+// countingReads wraps c and counts its reads of objects of kind, typed or
+// unstructured.
+func countingReads(c client.WithWatch, kind string) (client.WithWatch, *atomic.Int64) {
 	reads := &atomic.Int64{}
 	return interceptor.NewClient(c, interceptor.Funcs{
 		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			if kindOf(obj) == "DatabaseCluster" {
+			if kindOf(obj) == kind {
 				reads.Add(1)
 			}
 			return c.Get(ctx, key, obj, opts...)

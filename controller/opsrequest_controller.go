@@ -44,6 +44,10 @@ type OpsRequestReconciler struct {
 	// Hook is called at the named points of an operation (fault-injection tests);
 	// nil in the operator.
 	Hook OpsHook
+
+	// own remembers the version each status write replaced, so that a reconcile
+	// whose cache has not seen that write reads the request live (superseded).
+	own ownWrites
 }
 
 // +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests,verbs=list;watch;delete
@@ -81,6 +85,14 @@ func (r *OpsRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	ops := &dbaasv1.OpsRequest{}
 	if err := r.Get(ctx, req.NamespacedName, ops); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.own.superseded(ops) {
+		// An event queued while the last reconcile ran, read from a cache that has
+		// not seen that reconcile's status write: a write guarded by this copy would
+		// be refused and the request done again. Read it as it is.
+		if err := r.live().Get(ctx, req.NamespacedName, ops); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
 	}
 	if ops.Status.Phase.Finished() {
 		return r.expire(ctx, ops)

@@ -80,7 +80,10 @@ func (r *OpsRequestReconciler) writeOpsStatus(ctx context.Context, s *opsScope) 
 	}
 	s.force = false
 	ends := endsNow(s)
-	if err := r.Status().Update(ctx, s.ops); err != nil {
+	done := r.own.begin(s.ops)
+	err := r.Status().Update(ctx, s.ops)
+	done(s.ops, err)
+	if err != nil {
 		return fmt.Errorf("cannot write the status of OpsRequest %s: %w", s.ops.Name, err)
 	}
 	if ends {

@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -27,7 +28,7 @@ func (r *OpsRequestReconciler) SetupWithManager(mgr ctrl.Manager, kinds []schema
 		return err
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&dbaasv1.OpsRequest{}).
+		For(&dbaasv1.OpsRequest{}, builder.WithPredicates(r.own.forgetting())).
 		Named("opsrequest").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Concurrency}).
 		Watches(&dbaasv1.DatabaseCluster{}, handler.EnqueueRequestsFromMapFunc(r.opsOfObject)).

@@ -28,10 +28,17 @@ type ownWrites struct {
 	// underWay holds, for each guarded write in flight, the resourceVersion it
 	// is guarded by.
 	underWay map[types.UID]string
-	// replaced holds, for each object, the resourceVersion the last guarded write
-	// that succeeded replaced: a cache that still shows it lags (superseded).
-	replaced map[types.UID]string
+	// replaced holds, for each object, the resourceVersions the last guarded writes
+	// that succeeded replaced, at most keptReplaced of them: a cache that still
+	// shows one lags (superseded). An operation's reconcile writes its status
+	// several times (the plan, each step), and a reconcile queued meanwhile may read
+	// any of the versions in between.
+	replaced map[types.UID][]string
 }
+
+// keptReplaced bounds the versions remembered per object in replaced: a cache lags
+// by a write or two, not by more.
+const keptReplaced = 4
 
 // begin notes that a write of obj guarded by its resourceVersion is under way;
 // the returned func ends it, recording what the API server stored when it
@@ -51,9 +58,10 @@ func (w *ownWrites) begin(obj client.Object) (done func(stored client.Object, er
 		}
 		if err == nil {
 			if w.replaced == nil {
-				w.replaced = map[types.UID]string{}
+				w.replaced = map[types.UID][]string{}
 			}
-			w.replaced[uid] = base
+			kept := append(w.replaced[uid], base)
+			w.replaced[uid] = kept[max(0, len(kept)-keptReplaced):]
 		}
 		w.mu.Unlock()
 		if err == nil {
@@ -62,14 +70,13 @@ func (w *ownWrites) begin(obj client.Object) (done func(stored client.Object, er
 	}
 }
 
-// superseded reports whether obj is the version the controller's last guarded
-// write replaced: the cache it came from has not seen that write yet, and a write
+// superseded reports whether obj is a version one of the controller's last guarded
+// writes replaced: the cache it came from has not seen that write yet, and a write
 // guarded by this copy would be refused.
 func (w *ownWrites) superseded(obj client.Object) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	base, ok := w.replaced[obj.GetUID()]
-	return ok && base == obj.GetResourceVersion()
+	return slices.Contains(w.replaced[obj.GetUID()], obj.GetResourceVersion())
 }
 
 // record notes that the controller wrote obj, as the API server returned it.
@@ -146,4 +153,13 @@ func (w *ownWrites) predicate() predicate.Funcs {
 			return true
 		},
 	}
+}
+
+// forgetting passes every event and forgets deleted objects: for a controller that
+// uses ownWrites only to read past a lagging cache (superseded).
+func (w *ownWrites) forgetting() predicate.Funcs {
+	return predicate.Funcs{DeleteFunc: func(e event.DeleteEvent) bool {
+		w.forget(e.Object)
+		return true
+	}}
 }

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -101,6 +102,20 @@ func TestOwnWritesSuperseded(t *testing.T) {
 	done(nil, errors.New("conflict"))
 	if w.superseded(obj("5")) {
 		t.Error("a failed write supersedes the version it was guarded by")
+	}
+	// Writes in a row (an operation's plan, then its steps): each version in
+	// between is superseded, up to the last few.
+	for rv := 5; rv < 5+keptReplaced+1; rv++ {
+		done = w.begin(obj(strconv.Itoa(rv)))
+		done(obj(strconv.Itoa(rv+1)), nil)
+	}
+	for rv := 6; rv <= 5+keptReplaced; rv++ {
+		if !w.superseded(obj(strconv.Itoa(rv))) {
+			t.Errorf("version %d, replaced by one of the last writes, is not superseded", rv)
+		}
+	}
+	if w.superseded(obj("4")) || w.superseded(obj("5")) {
+		t.Errorf("more than the last %d replaced versions are remembered", keptReplaced)
 	}
 	w.forget(obj("5"))
 	if w.superseded(obj("4")) || w.len() != 0 {
