@@ -57,11 +57,7 @@ func (b *bench) converge(ctx context.Context) (*convergeResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	opBefore, err := b.operators.scrape(ctx)
-	if err != nil {
-		return nil, err
-	}
-	apiBefore, err := scrapeAPIServer(ctx, b.clientset)
+	before, err := b.counters(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -110,27 +106,14 @@ func (b *bench) converge(ctx context.Context) (*convergeResult, error) {
 	if r.Converged, err = b.operators.sample(ctx); err != nil {
 		return nil, err
 	}
-	opAfter, err := b.operators.scrape(ctx)
+	after, err := b.counters(ctx)
 	if err != nil {
 		return nil, err
 	}
-	apiAfter, err := scrapeAPIServer(ctx, b.clientset)
-	if err != nil {
-		return nil, err
-	}
-	n := float64(b.o.clusters)
-	r.ReconcilesPerCluster = perCluster(subtract(
-		opAfter.sumBy("controller_runtime_reconcile_total", "controller", nil),
-		opBefore.sumBy("controller_runtime_reconcile_total", "controller", nil)), n)
-	r.EvaluationsPerCluster = perCluster(subtract(
-		opAfter.sumBy("dbaas_render_duration_seconds", "stage", nil),
-		opBefore.sumBy("dbaas_render_duration_seconds", "stage", nil)), n)
-	r.OperatorWritesPerClusterByMethod = perCluster(onlyWrites(subtract(
-		opAfter.sumBy("rest_client_requests_total", "method", nil),
-		opBefore.sumBy("rest_client_requests_total", "method", nil))), n)
-	r.OperatorWritesPerCluster = total(r.OperatorWritesPerClusterByMethod)
-	r.APIServerWritesPerClusterByResource = perCluster(subtract(apiWrites(apiAfter), apiWrites(apiBefore)), n)
-	r.APIServerWritesPerCluster = total(r.APIServerWritesPerClusterByResource)
+	c := after.since(before, float64(b.o.clusters))
+	r.ReconcilesPerCluster, r.EvaluationsPerCluster = c.reconciles, c.evaluations
+	r.OperatorWritesPerClusterByMethod, r.OperatorWritesPerCluster = c.operatorWrites, total(c.operatorWrites)
+	r.APIServerWritesPerClusterByResource, r.APIServerWritesPerCluster = c.apiServerWrites, total(c.apiServerWrites)
 	if err := b.countEvents(ctx, r); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,16 @@ type opsResult struct {
 	ReachedByShard []int   `json:"reachedByShard,omitempty"`
 	P50Ms          float64 `json:"p50Ms"`
 	P99Ms          float64 `json:"p99Ms"`
+	// CPUSecondsByProcess is the CPU time each process used from the first
+	// OpsRequest's create to the last child seen: what the operations cost, less
+	// noisy than their latency on a shared machine.
+	CPUSecondsByProcess map[string]float64 `json:"cpuSecondsByProcess"`
+	// ReconcilesPerOp, EvaluationsPerOp and APIServerWritesPerOp are counted over
+	// the same span, divided by the operations: what one operation costs the
+	// operator (by controller, by CUE stage) and the API server (by resource).
+	ReconcilesPerOp      map[string]float64 `json:"reconcilesPerOp"`
+	EvaluationsPerOp     map[string]float64 `json:"evaluationsPerOp"`
+	APIServerWritesPerOp map[string]float64 `json:"apiServerWritesPerOp"`
 }
 
 // runOps runs the HorizontalScaling operations on distinct random clusters, a
@@ -40,7 +50,15 @@ func (b *bench) runOps(ctx context.Context) (*opsResult, error) {
 	var mu sync.Mutex
 	var latencies []time.Duration
 	byShard := make([]int, b.o.shards)
-	err := forEach(ctx, b.o.ops, b.o.opsParallel, func(ctx context.Context, i int) error {
+	before, err := b.counters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cpuBefore, err := cpuByProcess()
+	if err != nil {
+		return nil, err
+	}
+	err = forEach(ctx, b.o.ops, b.o.opsParallel, func(ctx context.Context, i int) error {
 		latency, ok, err := b.scaleOut(ctx, clusters[i])
 		if err != nil || !ok {
 			return err
@@ -54,8 +72,20 @@ func (b *bench) runOps(ctx context.Context) (*opsResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	cpuAfter, err := cpuByProcess()
+	if err != nil {
+		return nil, err
+	}
+	after, err := b.counters(ctx)
+	if err != nil {
+		return nil, err
+	}
 	p50, p99 := percentiles(latencies)
-	r := &opsResult{Count: b.o.ops, Parallel: b.o.opsParallel, Reached: len(latencies), P50Ms: ms(p50), P99Ms: ms(p99)}
+	c := after.since(before, float64(b.o.ops))
+	r := &opsResult{Count: b.o.ops, Parallel: b.o.opsParallel, Reached: len(latencies), P50Ms: ms(p50), P99Ms: ms(p99),
+		CPUSecondsByProcess: cpuSpent(cpuBefore, cpuAfter),
+		ReconcilesPerOp:     c.reconciles, EvaluationsPerOp: c.evaluations, APIServerWritesPerOp: c.apiServerWrites,
+	}
 	if b.o.shards > 1 {
 		r.ReachedByShard = byShard
 	}

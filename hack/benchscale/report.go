@@ -148,6 +148,10 @@ func (r *report) writeText(w io.Writer) {
 	if p := r.Ops; p != nil {
 		fmt.Fprintf(w, "\nops at scale (%d HorizontalScaling, %d at a time, %d clusters present)\n", p.Count, p.Parallel, o.Clusters)
 		line(w, "create → child", "p50 %s, p99 %s  (%d of %d reached the child within %s)", seconds(p.P50Ms), seconds(p.P99Ms), p.Reached, p.Count, opTimeout)
+		line(w, "CPU per operation", "%s  (CPU ms, from the first create to the last child seen)", breakdown(perOperation(p.CPUSecondsByProcess, p.Count)))
+		line(w, "reconciles/op", "%s", breakdown(p.ReconcilesPerOp))
+		line(w, "evaluations/op", "%s  (CUE, memo hits excluded)", breakdown(p.EvaluationsPerOp))
+		line(w, "API server writes/op", "%.2f from every client  (%s)", total(p.APIServerWritesPerOp), breakdown(p.APIServerWritesPerOp))
 		for k, n := range p.ReachedByShard {
 			line(w, fmt.Sprintf("  shard %d", k), "%d reached the child", n)
 		}
@@ -166,6 +170,15 @@ func line(w io.Writer, label, format string, args ...any) {
 }
 
 // breakdown prints a map as "k v, k v", largest first.
+// perOperation converts CPU seconds to milliseconds per operation.
+func perOperation(cpu map[string]float64, n int) map[string]float64 {
+	out := make(map[string]float64, len(cpu))
+	for k, v := range cpu {
+		out[k] = v * 1000 / float64(n)
+	}
+	return out
+}
+
 func breakdown(m map[string]float64) string {
 	if len(m) == 0 {
 		return "none"
