@@ -132,17 +132,27 @@ func (s *Simulator) childKinds() []schema.GroupVersionKind {
 	return kinds
 }
 
+// writtenKind is the kind of the objects child operators write beside their
+// children (the Secrets with the credentials they generate), which the simulator
+// writes too (writes.go) and looks up in its cache before writing.
+var writtenKind = schema.GroupVersionKind{Version: "v1", Kind: "Secret"}
+
 // labelledChildren restricts the cache of each child kind to the objects labelled
-// with a cluster.
+// with a cluster, but for writtenKind: a child operator's Secrets carry no cluster
+// label, and a replay that did not find them in the cache created them again, to be
+// refused by the API server each time. Their events queue nothing (watchChildren
+// queues the labelled ones).
 func labelledChildren(kinds []schema.GroupVersionKind) (map[client.Object]cache.ByObject, error) {
 	req, err := labels.NewRequirement(dbaasv1.ClusterLabel, selection.Exists, nil)
 	if err != nil {
 		return nil, fmt.Errorf("cannot select the labelled children: %w", err)
 	}
 	selector := labels.NewSelector().Add(*req)
-	byObject := map[client.Object]cache.ByObject{}
+	byObject := map[client.Object]cache.ByObject{object(writtenKind): {}}
 	for _, gvk := range kinds {
-		byObject[object(gvk)] = cache.ByObject{Label: selector}
+		if gvk != writtenKind {
+			byObject[object(gvk)] = cache.ByObject{Label: selector}
+		}
 	}
 	return byObject, nil
 }

@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -79,9 +81,11 @@ func run(m *testing.M) int {
 	return code
 }
 
-// requestCounter counts the requests made through a config, by kind.
+// requestCounter counts the requests made through a config, by kind, and the
+// writes the API server refused with a conflict (an object that exists, a stale
+// resourceVersion).
 type requestCounter struct {
-	reads, writes atomic.Int64
+	reads, writes, refused atomic.Int64
 }
 
 // config returns a copy of cfg whose requests the counter counts.
@@ -94,7 +98,11 @@ func (c *requestCounter) config(cfg *rest.Config) *rest.Config {
 			} else {
 				c.writes.Add(1)
 			}
-			return rt.RoundTrip(req)
+			resp, err := rt.RoundTrip(req)
+			if err == nil && resp.StatusCode == http.StatusConflict {
+				c.refused.Add(1)
+			}
+			return resp, err
 		})
 	}
 	return counted
@@ -164,6 +172,9 @@ func runIsEventDriven(t *testing.T, engine string) {
 	if n := sim.evaluations.Load() - evaluations; n != 0 {
 		t.Errorf("the idle simulator evaluated %d children in 3s, want none", n)
 	}
+	if engine == "postgresql" {
+		replayWritesNothing(ctx, t, sim, &counter, ns.Name)
+	}
 	if engine == "kafka" {
 		// The User Operator's Secret, owned by the KafkaUser, with the password the
 		// connection Secret carries.
@@ -179,6 +190,31 @@ func runIsEventDriven(t *testing.T, engine string) {
 	cancel()
 	if err := <-ran; err != nil {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// replayWritesNothing changes the CloudNativePG Cluster of namespace's "orders" in a
+// way the simulation ignores (an annotation), and checks that the replay it causes
+// finds the Secrets CloudNativePG writes (the application user's, the CA) in the
+// simulator's cache: no create of them is sent and refused.
+func replayWritesNothing(ctx context.Context, t *testing.T, sim *Simulator, counter *requestCounter, namespace string) {
+	t.Helper()
+	child := &unstructured.Unstructured{}
+	child.SetGroupVersionKind(schema.GroupVersionKind{Group: "postgresql.cnpg.io", Version: "v1", Kind: "Cluster"})
+	if err := env.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: "orders"}, child); err != nil {
+		t.Fatal(err)
+	}
+	evaluations, refused := sim.evaluations.Load(), counter.refused.Load()
+	child.SetAnnotations(map[string]string{"example.com/replay": "1"})
+	if err := env.client.Update(ctx, child); err != nil {
+		t.Fatal(err)
+	}
+	settled(ctx, t, sim)
+	if sim.evaluations.Load() == evaluations {
+		t.Fatal("the changed Cluster was not simulated again")
+	}
+	if n := counter.refused.Load() - refused; n != 0 {
+		t.Errorf("the replay sent %d writes the API server refused, want none", n)
 	}
 }
 
