@@ -163,7 +163,16 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 				continue
 			}
 		}
+		created := func() {}
+		if byRef[ref] == nil {
+			created = r.own.beginCreate(desired)
+		}
 		stored, err := r.Applier.Apply(ctx, desired, byRef[ref])
+		if err == nil && stored != nil {
+			// Recorded before the create ends, so its event is known in between too.
+			r.own.record(stored)
+		}
+		created()
 		if gvk := desired.GroupVersionKind(); kindNotServed(err) && engine.IsAddOn(gvk) {
 			// An add-on kind without its CRD holds back only its own objects.
 			s.addOnsMissing = append(s.addOnsMissing, childcheck.MissingAddOn(childcheck.Kind{GVK: gvk, State: childcheck.Missing}, engine.AddOns[gvk]))
@@ -177,7 +186,6 @@ func (r *DatabaseClusterReconciler) apply(ctx context.Context, s *clusterScope) 
 		if stored == nil {
 			continue
 		}
-		r.own.record(stored)
 		if byRef[ref] != nil {
 			updated = append(updated, ref.String())
 			if _, ok := s.createdRequired[ref]; ok {

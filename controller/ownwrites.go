@@ -34,6 +34,10 @@ type ownWrites struct {
 	// several times (the plan, each step), and a reconcile queued meanwhile may read
 	// any of the versions in between.
 	replaced map[types.UID][]string
+	// creating holds the children an apply under way may create, by createKey:
+	// the create event can arrive before the apply's response, and the object has
+	// no UID to remember before it.
+	creating map[string]int
 }
 
 // keptReplaced bounds the versions remembered per object in replaced: a cache lags
@@ -68,6 +72,46 @@ func (w *ownWrites) begin(obj client.Object) (done func(stored client.Object, er
 			w.record(stored)
 		}
 	}
+}
+
+// beginCreate notes that an apply that may create obj (nothing was observed under
+// its name) is under way, until the returned func is called. The create event of
+// that name meanwhile is the apply's own: had someone else created the object
+// first, the apply updated theirs, and the reconcile making it goes on from what
+// the API server returned. Were the apply to fail, the reconcile runs again.
+func (w *ownWrites) beginCreate(obj client.Object) (done func()) {
+	key := createKey(obj)
+	w.mu.Lock()
+	if w.creating == nil {
+		w.creating = map[string]int{}
+	}
+	w.creating[key]++
+	w.mu.Unlock()
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.creating[key]--; w.creating[key] <= 0 {
+			delete(w.creating, key)
+		}
+	}
+}
+
+// wroteCreate reports whether a create event is the controller's own: its
+// recorded write, or the create of an apply under way.
+func (w *ownWrites) wroteCreate(obj client.Object) bool {
+	if w.wrote(obj) {
+		return true
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.creating[createKey(obj)] > 0
+}
+
+// createKey names an object by group, kind, namespace and name: the kind an event's
+// object carries (children are watched as unstructured objects, which have it).
+func createKey(obj client.Object) string {
+	gvk := obj.GetObjectKind().GroupVersionKind()
+	return gvk.Group + "/" + gvk.Kind + "/" + obj.GetNamespace() + "/" + obj.GetName()
 }
 
 // superseded reports whether obj is a version one of the controller's last guarded
@@ -139,14 +183,14 @@ func (w *ownWrites) forget(obj client.Object) {
 func (w *ownWrites) len() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.versions) + len(w.underWay) + len(w.replaced)
+	return len(w.versions) + len(w.underWay) + len(w.replaced) + len(w.creating)
 }
 
 // predicate skips the create and update events of the controller's own writes,
-// also those of a guarded write under way, and forgets deleted objects.
+// also those of a guarded write or a create under way, and forgets deleted objects.
 func (w *ownWrites) predicate() predicate.Funcs {
 	return predicate.Funcs{
-		CreateFunc: func(e event.CreateEvent) bool { return !w.wrote(e.Object) },
+		CreateFunc: func(e event.CreateEvent) bool { return !w.wroteCreate(e.Object) },
 		UpdateFunc: func(e event.UpdateEvent) bool { return !w.wroteUpdate(e.ObjectOld, e.ObjectNew) },
 		DeleteFunc: func(e event.DeleteEvent) bool {
 			w.forget(e.Object)

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
@@ -120,5 +122,42 @@ func TestOwnWritesSuperseded(t *testing.T) {
 	w.forget(obj("5"))
 	if w.superseded(obj("4")) || w.len() != 0 {
 		t.Errorf("a deleted object is remembered (%d entries)", w.len())
+	}
+}
+
+// TestOwnWritesCreateUnderWay: the create event of a child an apply under way
+// creates is skipped, even before the apply's response says its UID; another
+// child's, and one after the apply ended, are not.
+func TestOwnWritesCreateUnderWay(t *testing.T) {
+	var w ownWrites
+	p := w.predicate()
+	child := func(name, uid string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion("v1")
+		u.SetKind("Secret")
+		u.SetNamespace("ns")
+		u.SetName(name)
+		u.SetUID(types.UID(uid))
+		u.SetResourceVersion("7")
+		return u
+	}
+	done := w.beginCreate(child("orders-connection", ""))
+	if p.Create(event.CreateEvent{Object: child("orders-connection", "u1")}) {
+		t.Error("the create event of a child being created reconciles")
+	}
+	if !p.Create(event.CreateEvent{Object: child("orders-other", "u2")}) {
+		t.Error("another child's create event is skipped")
+	}
+	other := child("orders-connection", "u3")
+	other.SetKind("ConfigMap")
+	if !p.Create(event.CreateEvent{Object: other}) {
+		t.Error("the create event of another kind under the same name is skipped")
+	}
+	done()
+	if !p.Create(event.CreateEvent{Object: child("orders-connection", "u4")}) {
+		t.Error("a create event after the apply ended is skipped")
+	}
+	if w.len() != 0 {
+		t.Errorf("%d entries remembered after the apply ended, want 0", w.len())
 	}
 }
