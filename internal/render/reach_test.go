@@ -39,7 +39,7 @@ _default: size: *input.cluster.size | 1
 stages: engine: objects: cluster: _heads.cluster
 _heads: cluster: {kind: "Cluster", metadata: name: _name}
 if input.cluster.big != _|_ {
-	stages: engine: objects: cluster: spec: error("too big")
+	stages: engine: objects: cluster: _heads.cluster & {spec: error("too big")}
 }
 status: result: phase: _phase
 _phase: "Ready"
