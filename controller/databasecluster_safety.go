@@ -217,9 +217,4 @@ func (r *DatabaseClusterReconciler) readLive(ctx context.Context, gvk schema.Gro
 }
 
 // live reads from the API server (Live), or through the client without it.
-func (r *DatabaseClusterReconciler) live() client.Reader {
-	if r.Live != nil {
-		return r.Live
-	}
-	return r.Client
-}
+func (r *DatabaseClusterReconciler) live() client.Reader { return liveOr(r.Live, r.Client) }

@@ -66,9 +66,5 @@ func (r *OpsRequestReconciler) lookup(ctx context.Context, s *opsScope, targets 
 	return out, nil
 }
 
-func (r *OpsRequestReconciler) live() client.Reader {
-	if r.Live != nil {
-		return r.Live
-	}
-	return r.Client
-}
+// live reads from the API server (Live), or through the client without it.
+func (r *OpsRequestReconciler) live() client.Reader { return liveOr(r.Live, r.Client) }

@@ -199,6 +199,15 @@ func (w *ownWrites) predicate() predicate.Funcs {
 	}
 }
 
+// liveOr is live, the reader of the API server a superseded copy is read again
+// from, or c when there is none (tests that read everything live).
+func liveOr(live, c client.Reader) client.Reader {
+	if live != nil {
+		return live
+	}
+	return c
+}
+
 // forgetting passes every event and forgets deleted objects: for a controller that
 // uses ownWrites only to read past a lagging cache (superseded).
 func (w *ownWrites) forgetting() predicate.Funcs {

@@ -17,9 +17,9 @@ import (
 // Filling an input into a package makes CUE evaluate all of that package, so each
 // use evaluates the smallest package that serves it: renders (requires,
 // preconditions, stages) the package without the operations, status mappings and
-// operations the one with only what they refer to. Each is compiled on its first use (about 2.5 MB apiece): the webhooks'
-// instances never map a status, and an operator without operations never compiles
-// them.
+// operations the one with only what they refer to. Each is compiled on its first
+// use (about 2.5 MB apiece): the webhooks' instances never map a status, and an
+// operator without operations never compiles them.
 type instance struct {
 	ctx   *cue.Context
 	files []packageFile

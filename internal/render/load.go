@@ -82,10 +82,6 @@ func compile(ctx *cue.Context, pkg string, files []packageFile, leaveOut ...stri
 // the file uses (CUE refuses an unused import).
 func leaveOutFields(f *ast.File, names []string) {
 	f.Decls = slices.DeleteFunc(f.Decls, func(d ast.Decl) bool {
-		if field, ok := d.(*ast.Field); ok {
-			name, _, err := ast.LabelName(field.Label)
-			return err == nil && slices.Contains(names, name)
-		}
 		declared, ok := declaredNames(d)
 		return ok && !slices.ContainsFunc(declared, func(n string) bool { return !slices.Contains(names, n) })
 	})
