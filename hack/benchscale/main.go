@@ -52,6 +52,9 @@ type options struct {
 	ops int
 	// opsParallel is how many of them are in flight at once.
 	opsParallel int
+	// opsSettle starts each operation on a settled operator: the one before it
+	// ended and the operator's queues are empty.
+	opsSettle bool
 	// operatorBinary is the dbaas-operator executable; operatorArgs are more flags
 	// for every shard of it (e.g. --pprof-bind-address=127.0.0.1:6060 to profile a
 	// run of one shard).
@@ -79,6 +82,7 @@ func main() {
 	flag.DurationVar(&o.idle, "idle", 30*time.Second, "how long the idle operator is watched")
 	flag.IntVar(&o.ops, "ops", 50, "HorizontalScaling OpsRequests, each on its own cluster (0: none)")
 	flag.IntVar(&o.opsParallel, "ops-parallel", 1, "OpsRequests in flight at once")
+	flag.BoolVar(&o.opsSettle, "ops-settle", true, "start each OpsRequest once the one before it ended and the operator's queues are empty (false: as soon as its child changed)")
 	flag.StringVar(&o.operatorBinary, "operator", "bin/dbaas-operator", "the dbaas-operator executable (make build)")
 	flag.Func("operator-env", "an environment variable of every operator process, e.g. GOGC=50 (repeatable)", func(v string) error {
 		if !strings.Contains(v, "=") {
@@ -143,6 +147,8 @@ func (o options) validate() error {
 		return fmt.Errorf("-ops (%d) cannot exceed -n (%d): each operation has its own cluster", o.ops, o.clusters)
 	case o.opsParallel < 1:
 		return fmt.Errorf("-ops-parallel must be at least 1")
+	case o.opsParallel > 1 && o.opsSettle:
+		return fmt.Errorf("-ops-parallel %d needs -ops-settle=false: settled operations run one at a time", o.opsParallel)
 	}
 	return nil
 }

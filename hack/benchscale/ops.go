@@ -8,6 +8,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	dbaasv1 "dbaas.io/operator/api/v1alpha1"
 )
@@ -20,6 +21,9 @@ const opTimeout = 2 * time.Minute
 type opsResult struct {
 	Count    int `json:"count"`
 	Parallel int `json:"parallel"`
+	// Settled is true when each operation started on a settled operator: the one
+	// before it had ended and the operator's queues were empty (see settleOp).
+	Settled bool `json:"settled"`
 	// Reached counts the operations whose child changed within opTimeout;
 	// ReachedByShard counts them by the shard that serves their cluster, with more
 	// than one shard.
@@ -28,8 +32,9 @@ type opsResult struct {
 	P50Ms          float64 `json:"p50Ms"`
 	P99Ms          float64 `json:"p99Ms"`
 	// CPUSecondsByProcess is the CPU time each process used from the first
-	// OpsRequest's create to the last child seen: what the operations cost, less
-	// noisy than their latency on a shared machine.
+	// OpsRequest's create to the last child seen (settled: to the last operation
+	// settled): what the operations cost, less noisy than their latency on a shared
+	// machine.
 	CPUSecondsByProcess map[string]float64 `json:"cpuSecondsByProcess"`
 	// ReconcilesPerOp, EvaluationsPerOp and APIServerWritesPerOp are counted over
 	// the same span, divided by the operations: what one operation costs the
@@ -42,7 +47,7 @@ type opsResult struct {
 // runOps runs the HorizontalScaling operations on distinct random clusters, a
 // few at a time, each one instance more than its child has.
 func (b *bench) runOps(ctx context.Context) (*opsResult, error) {
-	progress("%d HorizontalScaling operations, %d at a time", b.o.ops, b.o.opsParallel)
+	progress("%d HorizontalScaling operations, %d at a time, %s", b.o.ops, b.o.opsParallel, opsPace(b.o.opsSettle))
 	if err := b.waitSettled(ctx); err != nil {
 		return nil, err
 	}
@@ -54,14 +59,25 @@ func (b *bench) runOps(ctx context.Context) (*opsResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	cpuBefore, err := cpuByProcess()
-	if err != nil {
+	cpu := cpuMeter{settle: b.o.opsSettle}
+	if err := cpu.start(); err != nil {
 		return nil, err
 	}
 	err = forEach(ctx, b.o.ops, b.o.opsParallel, func(ctx context.Context, i int) error {
+		if err := cpu.opStart(); err != nil {
+			return err
+		}
 		latency, ok, err := b.scaleOut(ctx, clusters[i])
 		if err != nil || !ok {
 			return err
+		}
+		if err := cpu.opEnd(); err != nil {
+			return err
+		}
+		if b.o.opsSettle {
+			if err := b.waitQuiet(ctx); err != nil {
+				return err
+			}
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -72,8 +88,7 @@ func (b *bench) runOps(ctx context.Context) (*opsResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	cpuAfter, err := cpuByProcess()
-	if err != nil {
+	if err := cpu.end(); err != nil {
 		return nil, err
 	}
 	after, err := b.counters(ctx)
@@ -82,8 +97,8 @@ func (b *bench) runOps(ctx context.Context) (*opsResult, error) {
 	}
 	p50, p99 := percentiles(latencies)
 	c := after.since(before, float64(b.o.ops))
-	r := &opsResult{Count: b.o.ops, Parallel: b.o.opsParallel, Reached: len(latencies), P50Ms: ms(p50), P99Ms: ms(p99),
-		CPUSecondsByProcess: cpuSpent(cpuBefore, cpuAfter),
+	r := &opsResult{Count: b.o.ops, Parallel: b.o.opsParallel, Settled: b.o.opsSettle, Reached: len(latencies), P50Ms: ms(p50), P99Ms: ms(p99),
+		CPUSecondsByProcess: cpu.spent,
 		ReconcilesPerOp:     c.reconciles, EvaluationsPerOp: c.evaluations, APIServerWritesPerOp: c.apiServerWrites,
 	}
 	if b.o.shards > 1 {
@@ -92,8 +107,25 @@ func (b *bench) runOps(ctx context.Context) (*opsResult, error) {
 	return r, nil
 }
 
+// opsPace says when the next operation starts.
+func opsPace(settle bool) string {
+	if settle {
+		return "each once the operator settled after the one before"
+	}
+	return "each as soon as the child of the one before changed"
+}
+
+// opsEnd is where the operations' costs stop being counted.
+func opsEnd(settle bool) string {
+	if settle {
+		return "operation settled"
+	}
+	return "child seen"
+}
+
 // scaleOut creates a HorizontalScaling OpsRequest for cluster i and waits for its
-// child to have the new size; ok is false when it did not within opTimeout.
+// child to have the new size; ok is false when it did not within opTimeout. With
+// -ops-settle it then waits for the request to end.
 func (b *bench) scaleOut(ctx context.Context, i int) (latency time.Duration, ok bool, err error) {
 	key := b.fleet.key(i)
 	instances, err := b.tracker.instances(ctx, key)
@@ -102,8 +134,10 @@ func (b *bench) scaleOut(ctx context.Context, i int) (latency time.Duration, ok 
 	}
 	target := instances + 1
 	seen := b.tracker.expect(key, target)
+	request := types.NamespacedName{Namespace: key.Namespace, Name: key.Name + "-scale-out"}
+	ended := b.tracker.expectEnd(request)
 	ops := &dbaasv1.OpsRequest{
-		ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name + "-scale-out"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: request.Namespace, Name: request.Name},
 		Spec: dbaasv1.OpsRequestSpec{
 			ClusterRef:        key.Name,
 			Type:              dbaasv1.OpsHorizontalScaling,
@@ -112,17 +146,114 @@ func (b *bench) scaleOut(ctx context.Context, i int) (latency time.Duration, ok 
 	}
 	sent := time.Now()
 	if err := b.client.Create(ctx, ops); err != nil {
-		b.tracker.forget(key)
-		return 0, false, fmt.Errorf("cannot create the OpsRequest %s/%s: %w", ops.Namespace, ops.Name, err)
+		b.tracker.forget(key, request)
+		return 0, false, fmt.Errorf("cannot create the OpsRequest %s: %w", request, err)
 	}
 	select {
 	case changed := <-seen:
-		return changed.Sub(sent), true, nil
+		latency = changed.Sub(sent)
 	case <-time.After(opTimeout):
-		b.tracker.forget(key)
+		b.tracker.forget(key, request)
 		progress("the child of %s did not reach %d instances within %s", key, target, opTimeout)
 		return 0, false, nil
 	case <-ctx.Done():
 		return 0, false, ctx.Err()
 	}
+	if !b.o.opsSettle {
+		b.tracker.forget(request)
+		return latency, true, nil
+	}
+	return latency, true, b.waitEnd(ctx, request, ended)
+}
+
+// waitEnd waits until the OpsRequest has ended.
+func (b *bench) waitEnd(ctx context.Context, request types.NamespacedName, ended <-chan struct{}) error {
+	select {
+	case <-ended:
+		return nil
+	case <-time.After(opTimeout):
+		b.tracker.forget(request)
+		return fmt.Errorf("the OpsRequest %s did not end within %s", request, opTimeout)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// waitQuiet waits until the operator's work queues have been empty at two scrapes
+// in a row, 100 ms apart, so that the next operation's latency is its own and not
+// the time it waited for the CPU that the tail of the one before (its last status
+// writes and Events, the reconciles they cause) takes.
+func (b *bench) waitQuiet(ctx context.Context) error {
+	for quiet := 0; quiet < 2; {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		m, err := b.operators.scrape(ctx)
+		if err != nil {
+			return err
+		}
+		if m.sum("workqueue_depth", nil)+m.sum("workqueue_unfinished_work_seconds", nil) == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+	return nil
+}
+
+// cpuMeter sums the CPU each process spends on the operations. Back to back, that is
+// from the first create to the last child seen. Settled, it is the sum of each
+// operation's span, from its create to its end, so the waits for a quiet operator
+// between them (and the scrapes of its metrics they make) are left out.
+type cpuMeter struct {
+	settle bool
+	from   map[string]float64
+	spent  map[string]float64
+}
+
+func (m *cpuMeter) start() error {
+	m.spent = map[string]float64{}
+	if m.settle {
+		return nil
+	}
+	return m.mark()
+}
+
+func (m *cpuMeter) opStart() error {
+	if !m.settle {
+		return nil
+	}
+	return m.mark()
+}
+
+func (m *cpuMeter) opEnd() error {
+	if !m.settle {
+		return nil
+	}
+	return m.add()
+}
+
+func (m *cpuMeter) end() error {
+	if m.settle {
+		return nil
+	}
+	return m.add()
+}
+
+func (m *cpuMeter) mark() (err error) {
+	m.from, err = cpuByProcess()
+	return err
+}
+
+func (m *cpuMeter) add() error {
+	now, err := cpuByProcess()
+	if err != nil {
+		return err
+	}
+	for name, v := range cpuSpent(m.from, now) {
+		m.spent[name] += v
+	}
+	return nil
 }

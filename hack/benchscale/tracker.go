@@ -31,6 +31,9 @@ type tracker struct {
 	created, ready map[types.NamespacedName]time.Time
 	// expected are the CloudNativePG Clusters awaited at a number of instances.
 	expected map[types.NamespacedName]expectation
+	// ending are the OpsRequests awaited in a final phase; each channel is closed
+	// when its request is seen in one.
+	ending map[types.NamespacedName]chan struct{}
 }
 
 // expectation awaits a child with spec.instances == instances; seen receives when.
@@ -66,6 +69,7 @@ func startTracker(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme)
 		created:   map[types.NamespacedName]time.Time{},
 		ready:     map[types.NamespacedName]time.Time{},
 		expected:  map[types.NamespacedName]expectation{},
+		ending:    map[types.NamespacedName]chan struct{}{},
 	}
 	clusters, err := informers.GetInformer(ctx, &dbaasv1.DatabaseCluster{})
 	if err != nil {
@@ -80,6 +84,13 @@ func startTracker(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme)
 	}
 	if _, err := children.AddEventHandler(onAddOrUpdate(t.childChanged)); err != nil {
 		return nil, fmt.Errorf("cannot watch the CloudNativePG Clusters: %w", err)
+	}
+	requests, err := informers.GetInformer(ctx, &dbaasv1.OpsRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("cannot watch the OpsRequests: %w", err)
+	}
+	if _, err := requests.AddEventHandler(onAddOrUpdate(t.requestChanged)); err != nil {
+		return nil, fmt.Errorf("cannot watch the OpsRequests: %w", err)
 	}
 	go func() {
 		// Start returns when ctx ends; an error before that shows as a failed sync.
@@ -138,6 +149,25 @@ func (t *tracker) childChanged(obj any) {
 	}
 }
 
+func (t *tracker) requestChanged(obj any) {
+	ops, ok := obj.(*dbaasv1.OpsRequest)
+	if !ok {
+		return
+	}
+	switch ops.Status.Phase {
+	case dbaasv1.OpsSucceeded, dbaasv1.OpsFailed, dbaasv1.OpsCancelled:
+	default:
+		return
+	}
+	key := client.ObjectKeyFromObject(ops)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ended, ok := t.ending[key]; ok {
+		delete(t.ending, key)
+		close(ended)
+	}
+}
+
 // creating notes that the create of a cluster is being sent.
 func (t *tracker) creating(key types.NamespacedName) {
 	t.mu.Lock()
@@ -180,11 +210,25 @@ func (t *tracker) expect(key types.NamespacedName, instances int64) <-chan time.
 	return seen
 }
 
-// forget drops an expectation that timed out.
-func (t *tracker) forget(key types.NamespacedName) {
+// expectEnd returns a channel that is closed when the OpsRequest key is seen in a
+// final phase (Succeeded, Failed, Cancelled). Call it before creating the request.
+func (t *tracker) expectEnd(key types.NamespacedName) <-chan struct{} {
+	ended := make(chan struct{})
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.expected, key)
+	t.ending[key] = ended
+	return ended
+}
+
+// forget drops the expectations (a child's size, a request's end) of keys that
+// timed out.
+func (t *tracker) forget(keys ...types.NamespacedName) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, key := range keys {
+		delete(t.expected, key)
+		delete(t.ending, key)
+	}
 }
 
 // instances is the child's spec.instances, as last seen.
