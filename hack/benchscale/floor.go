@@ -22,6 +22,9 @@ type floorResult struct {
 	// P50Ms and P99Ms are per cluster, from its create to its status write.
 	P50Ms float64 `json:"p50Ms"`
 	P99Ms float64 `json:"p99Ms"`
+	// CPUSecondsByProcess is the CPU time each process used while the writers
+	// wrote: how busy the inevitable writes alone keep the machine.
+	CPUSecondsByProcess map[string]float64 `json:"cpuSecondsByProcess"`
 }
 
 // measureFloor starts a fresh control plane without webhooks or operator, has the
@@ -57,6 +60,10 @@ func measureFloor(ctx context.Context, o options) (_ *floorResult, retErr error)
 	}
 
 	before := counter.snapshot()
+	cpuBefore, err := cpuByProcess()
+	if err != nil {
+		return nil, err
+	}
 	latencies := make([]time.Duration, o.clusters)
 	start := time.Now()
 	err = forEach(ctx, o.clusters, o.writers, func(ctx context.Context, i int) error {
@@ -71,6 +78,10 @@ func measureFloor(ctx context.Context, o options) (_ *floorResult, retErr error)
 		return nil, err
 	}
 	elapsed := time.Since(start)
+	cpuAfter, err := cpuByProcess()
+	if err != nil {
+		return nil, err
+	}
 	written := counter.snapshot().sub(before).writes()
 	p50, p99 := percentiles(latencies)
 	progress("floor: %d clusters in %.1fs", o.clusters, elapsed.Seconds())
@@ -79,6 +90,8 @@ func measureFloor(ctx context.Context, o options) (_ *floorResult, retErr error)
 		WritesPerCluster: float64(written) / float64(o.clusters),
 		P50Ms:            ms(p50),
 		P99Ms:            ms(p99),
+
+		CPUSecondsByProcess: cpuSpent(cpuBefore, cpuAfter),
 	}, nil
 }
 

@@ -59,22 +59,28 @@ func (b *bench) runOps(ctx context.Context) (*opsResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	cpu := cpuMeter{settle: b.o.opsSettle}
-	if err := cpu.start(); err != nil {
-		return nil, err
+	// Settled operations are metered one by one, back-to-back ones as a whole.
+	settled := b.o.opsSettle
+	var cpu cpuMeter
+	if !settled {
+		if err := cpu.mark(); err != nil {
+			return nil, err
+		}
 	}
 	err = forEach(ctx, b.o.ops, b.o.opsParallel, func(ctx context.Context, i int) error {
-		if err := cpu.opStart(); err != nil {
-			return err
+		if settled {
+			if err := cpu.mark(); err != nil {
+				return err
+			}
 		}
 		latency, ok, err := b.scaleOut(ctx, clusters[i])
 		if err != nil || !ok {
 			return err
 		}
-		if err := cpu.opEnd(); err != nil {
-			return err
-		}
-		if b.o.opsSettle {
+		if settled {
+			if err := cpu.add(); err != nil {
+				return err
+			}
 			if err := b.waitQuiet(ctx); err != nil {
 				return err
 			}
@@ -88,8 +94,10 @@ func (b *bench) runOps(ctx context.Context) (*opsResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := cpu.end(); err != nil {
-		return nil, err
+	if !settled {
+		if err := cpu.add(); err != nil {
+			return nil, err
+		}
 	}
 	after, err := b.counters(ctx)
 	if err != nil {
@@ -203,43 +211,13 @@ func (b *bench) waitQuiet(ctx context.Context) error {
 	return nil
 }
 
-// cpuMeter sums the CPU each process spends on the operations. Back to back, that is
-// from the first create to the last child seen. Settled, it is the sum of each
-// operation's span, from its create to its end, so the waits for a quiet operator
-// between them (and the scrapes of its metrics they make) are left out.
+// cpuMeter sums the CPU each process spends between marks and adds: back to back,
+// from the first create to the last child seen; settled, over each operation's span,
+// from its create to its end, so the waits for a quiet operator between them (and
+// the scrapes of its metrics they make) are left out.
 type cpuMeter struct {
-	settle bool
-	from   map[string]float64
-	spent  map[string]float64
-}
-
-func (m *cpuMeter) start() error {
-	m.spent = map[string]float64{}
-	if m.settle {
-		return nil
-	}
-	return m.mark()
-}
-
-func (m *cpuMeter) opStart() error {
-	if !m.settle {
-		return nil
-	}
-	return m.mark()
-}
-
-func (m *cpuMeter) opEnd() error {
-	if !m.settle {
-		return nil
-	}
-	return m.add()
-}
-
-func (m *cpuMeter) end() error {
-	if m.settle {
-		return nil
-	}
-	return m.add()
+	from  map[string]float64
+	spent map[string]float64
 }
 
 func (m *cpuMeter) mark() (err error) {
@@ -251,6 +229,9 @@ func (m *cpuMeter) add() error {
 	now, err := cpuByProcess()
 	if err != nil {
 		return err
+	}
+	if m.spent == nil {
+		m.spent = map[string]float64{}
 	}
 	for name, v := range cpuSpent(m.from, now) {
 		m.spent[name] += v

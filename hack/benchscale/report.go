@@ -97,6 +97,7 @@ func (r *report) writeText(w io.Writer) {
 	if f := r.Floor; f != nil {
 		fmt.Fprintf(w, "\nfloor (bare client, no operator, no webhooks)\n")
 		line(w, "all written", "%.1f s  (%.1f writes per cluster; per cluster p50 %.0f ms, p99 %.0f ms)", f.Seconds, f.WritesPerCluster, f.P50Ms, f.P99Ms)
+		line(w, "CPU while writing", "%s  (CPU s; the machine had %.0f)", breakdown(f.CPUSecondsByProcess), f.Seconds*float64(r.Machine.CPUs))
 	}
 	if c := r.Converge; c != nil {
 		mode := ""
