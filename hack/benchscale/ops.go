@@ -22,7 +22,7 @@ type opsResult struct {
 	Count    int `json:"count"`
 	Parallel int `json:"parallel"`
 	// Settled is true when each operation started on a settled operator: the one
-	// before it had ended and the operator's queues were empty (see settleOp).
+	// before it had ended and the operator's queues were empty (see waitQuiet).
 	Settled bool `json:"settled"`
 	// Reached counts the operations whose child changed within opTimeout;
 	// ReachedByShard counts them by the shard that serves their cluster, with more
@@ -31,10 +31,8 @@ type opsResult struct {
 	ReachedByShard []int   `json:"reachedByShard,omitempty"`
 	P50Ms          float64 `json:"p50Ms"`
 	P99Ms          float64 `json:"p99Ms"`
-	// CPUSecondsByProcess is the CPU time each process used from the first
-	// OpsRequest's create to the last child seen (settled: to the last operation
-	// settled): what the operations cost, less noisy than their latency on a shared
-	// machine.
+	// CPUSecondsByProcess is the CPU time each process spent on the operations (see
+	// cpuMeter): what they cost, less noisy than their latency on a shared machine.
 	CPUSecondsByProcess map[string]float64 `json:"cpuSecondsByProcess"`
 	// ReconcilesPerOp, EvaluationsPerOp and APIServerWritesPerOp are counted over
 	// the same span, divided by the operations: what one operation costs the
@@ -123,12 +121,12 @@ func opsPace(settle bool) string {
 	return "each as soon as the child of the one before changed"
 }
 
-// opsEnd is where the operations' costs stop being counted.
-func opsEnd(settle bool) string {
+// opsCPUSpan says over what the operations' CPU was counted (see cpuMeter).
+func opsCPUSpan(settle bool) string {
 	if settle {
-		return "operation settled"
+		return "each operation's span, from its create to its end, summed"
 	}
-	return "child seen"
+	return "from the first create to the last child seen"
 }
 
 // scaleOut creates a HorizontalScaling OpsRequest for cluster i and waits for its

@@ -149,7 +149,7 @@ func (r *report) writeText(w io.Writer) {
 	if p := r.Ops; p != nil {
 		fmt.Fprintf(w, "\nops at scale (%d HorizontalScaling, %d at a time, %s; %d clusters present)\n", p.Count, p.Parallel, opsPace(p.Settled), o.Clusters)
 		line(w, "create → child", "p50 %s, p99 %s  (%d of %d reached the child within %s)", seconds(p.P50Ms), seconds(p.P99Ms), p.Reached, p.Count, opTimeout)
-		line(w, "CPU per operation", "%s  (CPU ms, from the first create to the last %s)", breakdown(perOperation(p.CPUSecondsByProcess, p.Count)), opsEnd(p.Settled))
+		line(w, "CPU per operation", "%s  (CPU ms; %s)", breakdown(perOperation(p.CPUSecondsByProcess, p.Count)), opsCPUSpan(p.Settled))
 		line(w, "reconciles/op", "%s", breakdown(p.ReconcilesPerOp))
 		line(w, "evaluations/op", "%s  (CUE, memo hits excluded)", breakdown(p.EvaluationsPerOp))
 		line(w, "API server writes/op", "%.2f from every client  (%s)", total(p.APIServerWritesPerOp), breakdown(p.APIServerWritesPerOp))

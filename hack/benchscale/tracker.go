@@ -151,12 +151,7 @@ func (t *tracker) childChanged(obj any) {
 
 func (t *tracker) requestChanged(obj any) {
 	ops, ok := obj.(*dbaasv1.OpsRequest)
-	if !ok {
-		return
-	}
-	switch ops.Status.Phase {
-	case dbaasv1.OpsSucceeded, dbaasv1.OpsFailed, dbaasv1.OpsCancelled:
-	default:
+	if !ok || !ops.Status.Phase.Finished() {
 		return
 	}
 	key := client.ObjectKeyFromObject(ops)
@@ -211,7 +206,8 @@ func (t *tracker) expect(key types.NamespacedName, instances int64) <-chan time.
 }
 
 // expectEnd returns a channel that is closed when the OpsRequest key is seen in a
-// final phase (Succeeded, Failed, Cancelled). Call it before creating the request.
+// final phase (Succeeded, Failed, Cancelled, TimedOut). Call it before creating the
+// request.
 func (t *tracker) expectEnd(key types.NamespacedName) <-chan struct{} {
 	ended := make(chan struct{})
 	t.mu.Lock()
