@@ -109,14 +109,19 @@ func plainLabel(l ast.Label) (string, bool) {
 }
 
 // referencedNames lists the identifiers n uses as references: not the labels of its
-// fields, nor the names after a selector's dot.
+// fields, nor the names after a selector's dot, nor the names a let or a for
+// clause declares, nor those the parser resolved to a declaration inside a struct
+// (a field, a let, a comprehension's variable), which may share a top-level field's
+// name without referring to it.
 func referencedNames(n ast.Node) []string {
 	var names []string
 	var visit func(ast.Node) bool
 	visit = func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.Ident:
-			names = append(names, n.Name)
+			if !resolvedInside(n) {
+				names = append(names, n.Name)
+			}
 		case *ast.Field:
 			if _, plain := plainLabel(n.Label); !plain {
 				ast.Walk(n.Label, visit, nil)
@@ -126,9 +131,27 @@ func referencedNames(n ast.Node) []string {
 		case *ast.SelectorExpr:
 			ast.Walk(n.X, visit, nil)
 			return false
+		case *ast.LetClause:
+			// The name it declares is not a reference; its expression may be.
+			ast.Walk(n.Expr, visit, nil)
+			return false
+		case *ast.ForClause:
+			ast.Walk(n.Source, visit, nil)
+			return false
 		}
 		return true
 	}
 	ast.Walk(n, visit, nil)
 	return names
+}
+
+// resolvedInside reports whether the parser resolved id to a declaration nested in
+// a struct or a clause of the file: one the file itself declares at its top level,
+// or in another file of the package (unresolved), is a top-level field.
+func resolvedInside(id *ast.Ident) bool {
+	if id.Node == nil || id.Scope == nil {
+		return false
+	}
+	_, topLevel := id.Scope.(*ast.File)
+	return !topLevel
 }

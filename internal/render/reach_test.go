@@ -9,7 +9,8 @@ import (
 
 // reachPackage has operations that read a helper chain and the input, and stages,
 // a status mapping and a guard comprehension they do not read. Labels and selectors
-// named like top-level fields are not references.
+// named like top-level fields are not references, nor are a field, a let and a
+// comprehension's variable of a struct that share a top-level field's name.
 var reachPackage = []packageFile{
 	{name: "engine.cue", src: []byte(`package p
 
@@ -30,8 +31,17 @@ operations: Scale: {
 	// a label and a selector named like top-level fields
 	status: input.stages
 	name: _name
+	phase: _op.phase
 }
-_op: size: _default.size
+_op: {
+	size: _default.size
+	// a field, a let and a comprehension's variable of its own, named like top-level
+	// fields it does not refer to
+	_phase: "Scaling"
+	let _heads = "to"
+	phase: "\(_phase) \(_heads) \(size)"
+	steps: [for status in ["planned"] {status}]
+}
 _default: size: *input.cluster.size | 1
 `)},
 	{name: "stages.cue", src: []byte(`package p
