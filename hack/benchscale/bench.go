@@ -174,8 +174,7 @@ func (b *bench) waitSettled(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		busy := m.sum("workqueue_depth", nil) + m.sum("workqueue_unfinished_work_seconds", nil)
-		if notReady == 0 && busy == 0 {
+		if notReady == 0 && m.queuesIdle() {
 			quiet++
 		} else {
 			quiet = 0

@@ -73,6 +73,12 @@ func value(m *dto.Metric) float64 {
 // has reports whether the family is exposed.
 func (ms metrics) has(name string) bool { return ms[name] != nil }
 
+// queuesIdle reports whether the operator's work queues hold nothing and no
+// reconcile is running.
+func (ms metrics) queuesIdle() bool {
+	return ms.sum("workqueue_depth", nil)+ms.sum("workqueue_unfinished_work_seconds", nil) == 0
+}
+
 // sum adds the samples of a family whose labels match all of match.
 func (ms metrics) sum(name string, match map[string]string) float64 {
 	total := 0.0

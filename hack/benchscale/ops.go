@@ -200,7 +200,7 @@ func (b *bench) waitQuiet(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if m.sum("workqueue_depth", nil)+m.sum("workqueue_unfinished_work_seconds", nil) == 0 {
+		if m.queuesIdle() {
 			quiet++
 		} else {
 			quiet = 0
