@@ -216,8 +216,11 @@ func (r *DatabaseClusterReconciler) SetupWithManager(mgr ctrl.Manager, kinds []s
 		}
 	}
 	if r.NewBackupCache != nil {
-		r.backupInformers = &backupInformers{newCache: r.NewBackupCache, add: mgr.Add, mapper: mgr.GetRESTMapper(),
+		r.backupInformers = &backupInformers{newCache: r.NewBackupCache, mapper: mgr.GetRESTMapper(),
 			controller: c, log: mgr.GetLogger().WithName("databasecluster")}
+		if err := mgr.Add(r.backupInformers); err != nil {
+			return err
+		}
 		if r.BackupReader == nil {
 			r.BackupReader = r.backupInformers
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,7 +96,38 @@ func (p *operatorProcess) stop() error {
 		return nil
 	}
 	cancel()
-	return <-done
+	return waitStopped(done)
+}
+
+// waitStopped waits for a stopping operator's result, and writes the goroutines to
+// the operator's log if it takes longer than stopDumpAfter.
+func waitStopped(done <-chan error) error {
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(stopDumpAfter):
+		dumpGoroutines()
+		return <-done
+	}
+}
+
+// stopDumpAfter is how long a stop may take before the goroutines are written to
+// the operator's log: a manager that does not stop within its grace period (30 s)
+// fails the test, and the dump shows what it waits for.
+const stopDumpAfter = 25 * time.Second
+
+// stopDumpHeader starts a dump in the log, so a failed run points to it.
+const stopDumpHeader = "the operator does not stop; its goroutines:"
+
+// dumpGoroutines writes every goroutine's stack to the operator's log.
+func dumpGoroutines() {
+	f, err := os.OpenFile(operatorLogPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintln(f, stopDumpHeader)
+	_ = pprof.Lookup("goroutine").WriteTo(f, 2)
 }
 
 // restart stops the operator and starts it with o.
@@ -128,7 +160,7 @@ func (p *operatorProcess) kill() {
 	p.restarting.Add(1)
 	go func() {
 		defer p.restarting.Done()
-		<-done
+		_ = waitStopped(done)
 		err := p.start(o)
 		p.mu.Lock()
 		p.restartErr = err
@@ -199,4 +231,7 @@ func printOperatorErrors() {
 		lines = lines[len(lines)-80:]
 	}
 	fmt.Fprintf(os.Stderr, "operator log: %s; its last errors and warnings:\n%s\n", operatorLogPath, strings.Join(lines, "\n"))
+	if strings.Contains(string(b), stopDumpHeader) {
+		fmt.Fprintf(os.Stderr, "an operator did not stop in time: the log has its goroutines after %q\n", stopDumpHeader)
+	}
 }
