@@ -50,7 +50,7 @@ type OpsRequestReconciler struct {
 	own ownWrites
 }
 
-// +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests,verbs=list;watch;delete
+// +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups=dbaas.io,resources=opsrequests/status,verbs=update
 // +kubebuilder:rbac:groups=dbaas.io,resources=databaseclusters,verbs=create
 

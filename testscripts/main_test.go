@@ -110,6 +110,10 @@ func run(m *testing.M) int {
 		printOperatorErrors()
 		return code
 	}
+	if err := checkNeverRefused(&env.used); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: least privilege:", err)
+		return 1
+	}
 	if err := checkGrantsUsed(&env.used); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: least privilege:", err)
 		return 1
